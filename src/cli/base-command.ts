@@ -1,0 +1,109 @@
+import {Command, Flags, Interfaces} from '@oclif/core'
+import {loadParams, type LoadedParams} from '../core/config/index.js'
+import {EXIT_CODES, isSentiopsError} from '../core/errors.js'
+import {StderrReporter} from './stderr-reporter.js'
+
+export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
+export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
+
+export const EXIT_CODE_HELP = `EXIT CODES
+  0   success
+  1   user-fixable problem (bad data, params, paths, unknown model)
+  2   usage error (flags, arguments)
+  3   promotion gate rejected the candidate
+  4   an external tool or service failed (docker, eksctl, kubectl, HTTP, S3, MLflow)
+  70  internal error (a bug: please report it with --verbose output)`
+
+/**
+ * Shared behaviour of every sentiops command: --json envelope, --verbose, --params, a stderr reporter,
+ * and one readable error line with a stable exit code.
+ */
+export abstract class BaseCommand<T extends typeof Command> extends Command {
+  static override enableJsonFlag = true
+
+  static override baseFlags = {
+    params: Flags.string({
+      description: 'params file to read (default: ./params.yaml; all defaults when it is missing)',
+      env: 'SENTIOPS_PARAMS',
+      helpGroup: 'GLOBAL',
+    }),
+    verbose: Flags.boolean({description: 'print debug detail and stack traces on errors', helpGroup: 'GLOBAL', default: false}),
+  }
+
+  protected flags!: BaseFlags<T>
+  protected args!: BaseArgs<T>
+  private _reporter?: StderrReporter
+
+  protected get reporter(): StderrReporter {
+    this._reporter ??= new StderrReporter({quiet: this.jsonEnabled(), verbose: Boolean(this.flags?.verbose)})
+    return this._reporter
+  }
+
+  /** params.yaml (or --params) with SENTIOPS__* env and the given `key=value` overrides applied. */
+  protected async loadParams(overrides: string[] = []): Promise<LoadedParams> {
+    const fromEnv = (process.env.SENTIOPS_SET ?? '').split('\n').map(s => s.trim()).filter(Boolean)
+    return loadParams({file: this.flags.params, overrides: [...fromEnv, ...overrides]})
+  }
+
+  protected override toSuccessJson(result: unknown): unknown {
+    return {status: 'ok', result, warnings: this._reporter?.warnings ?? []}
+  }
+
+  protected override toErrorJson(err: unknown): unknown {
+    const e = err as {name?: string; message?: string; code?: string; exitCode?: number; oclif?: {exit?: number}; suggestions?: string[]; data?: unknown}
+    return {
+      status: 'error',
+      error: {
+        name: e.name ?? 'Error',
+        code: e.code ?? 'ERROR',
+        exitCode: exitCodeOf(err),
+        message: e.message ?? String(err),
+        suggestions: e.suggestions ?? [],
+        ...(e.data ? {data: e.data} : {}),
+      },
+      warnings: this._reporter?.warnings ?? [],
+    }
+  }
+
+  protected override async catch(err: Error & {exitCode?: number}): Promise<void> {
+    // oclif's ExitError (from this.exit) is control flow, not a failure to print.
+    if ((err as {oclif?: {exit?: number}}).oclif?.exit !== undefined && err.message.startsWith('EEXIT')) throw err
+    const code = exitCodeOf(err)
+    process.exitCode = code
+    if (this.jsonEnabled()) {
+      this.logJson(this.toErrorJson(err))
+      return
+    }
+    const verbose = this.argv.includes('--verbose')
+    const firstLine = (err.message || String(err)).split('\n')[0]
+    process.stderr.write(`Error: ${firstLine}\n`)
+    const suggestions = isSentiopsError(err) ? err.suggestions : ((err as {suggestions?: string[]}).suggestions ?? [])
+    for (const s of suggestions) process.stderr.write(`  hint: ${s}\n`)
+    if (!isSentiopsError(err) && code === EXIT_CODES.usage) process.stderr.write(`  See --help for usage.\n`)
+    if (verbose && err.stack) process.stderr.write(`${err.stack}\n`)
+    else if (code === EXIT_CODES.bug) process.stderr.write('  Run again with --verbose for the stack trace.\n')
+  }
+
+  public override async init(): Promise<void> {
+    await super.init()
+    const {flags, args} = await this.parse({
+      flags: this.ctor.flags,
+      baseFlags: (super.ctor as typeof BaseCommand).baseFlags,
+      enableJsonFlag: this.ctor.enableJsonFlag,
+      args: this.ctor.args,
+      strict: this.ctor.strict,
+    })
+    this.flags = flags as BaseFlags<T>
+    this.args = args as BaseArgs<T>
+  }
+}
+
+/** Maps any error to the documented exit codes: ours carry one; oclif parse errors are usage (2); the rest are bugs. */
+export function exitCodeOf(err: unknown): number {
+  if (isSentiopsError(err)) return err.exitCode
+  const e = err as {oclif?: {exit?: number}; exitCode?: number; name?: string; code?: string}
+  if (e?.oclif?.exit !== undefined) return e.oclif.exit === 1 ? EXIT_CODES.user : e.oclif.exit
+  if (typeof e?.exitCode === 'number') return e.exitCode
+  if (e?.code === 'ENOENT' || e?.code === 'EACCES' || e?.code === 'EISDIR') return EXIT_CODES.user
+  return EXIT_CODES.bug
+}

@@ -1,0 +1,178 @@
+import {readFile} from 'node:fs/promises'
+import path from 'node:path'
+import {Ajv, type ErrorObject} from 'ajv'
+import YAML from 'yaml'
+import {ConfigError} from '../errors.js'
+import type {Params} from './params.js'
+import {paramsSchema} from './schema.js'
+
+export const DEFAULT_PARAMS_FILE = 'params.yaml'
+
+export interface LoadParamsOptions {
+  /** Path of params.yaml; a missing default file means "all defaults", a missing explicit file is an error. */
+  file?: string
+  cwd?: string
+  /** `key.path=value` overrides (from --set), applied last. Values are parsed as YAML scalars. */
+  overrides?: readonly string[]
+  /** Environment for `SENTIOPS__SECTION__KEY=value` overrides; defaults to process.env. */
+  env?: NodeJS.ProcessEnv
+}
+
+export interface LoadedParams {
+  params: Params
+  /** Absolute path of the params file read, or undefined when defaults were used. */
+  file?: string
+}
+
+let validator: ReturnType<Ajv['compile']> | undefined
+function validate(data: unknown): ErrorObject[] {
+  validator ??= new Ajv({useDefaults: true, allErrors: true, strict: false}).compile(paramsSchema)
+  return validator(data) ? [] : [...(validator.errors ?? [])]
+}
+
+/** Reads params.yaml (YAML 1.2, as DVC does), applies env and --set overrides, fills defaults, validates. */
+export async function loadParams(options: LoadParamsOptions = {}): Promise<LoadedParams> {
+  const cwd = options.cwd ?? process.cwd()
+  const explicit = options.file !== undefined
+  const file = path.resolve(cwd, options.file ?? DEFAULT_PARAMS_FILE)
+  let raw: unknown = {}
+  let used: string | undefined = file
+  try {
+    const text = await readFile(file, 'utf8')
+    raw = parseYaml(text, file) ?? {}
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+    if (explicit) throw new ConfigError(`params file not found: ${file}`)
+    used = undefined
+  }
+  if (!isPlainObject(raw)) throw new ConfigError(`${displayName(file)}: the top level must be a mapping of stage sections`)
+  for (const [key, value] of envOverrides(options.env ?? process.env)) setAt(raw, key, value)
+  for (const assignment of options.overrides ?? []) {
+    const [key, value] = parseAssignment(assignment)
+    setAt(raw, key, value)
+  }
+  return {params: validateParams(raw, used ? displayName(used) : 'params'), file: used}
+}
+
+/** Validates a raw params object (filling defaults in place) and returns it typed. */
+export function validateParams(raw: Record<string, unknown>, source = 'params'): Params {
+  const errors = validate(raw)
+  // anyOf reports each failed branch first; the anyOf summary at the same path reads better.
+  const first = errors.find(e => e.keyword === 'anyOf' && e.instancePath === errors[0]?.instancePath) ?? errors[0]
+  if (first) throw new ConfigError(`${source}: ${formatAjvError(first, raw)}`, {
+    data: {errors: errors.map(e => formatAjvError(e, raw))},
+  })
+  const params = raw as unknown as Params
+  crossCheck(params, source)
+  return params
+}
+
+function crossCheck(p: Params, source: string): void {
+  const f = p.featurize
+  if (f.ngram_min > f.ngram_max) {
+    throw new ConfigError(`${source}: featurize.ngram_min = ${f.ngram_min} is greater than featurize.ngram_max = ${f.ngram_max}`)
+  }
+  if (f.max_df > 1 && !Number.isInteger(f.max_df)) throw new ConfigError(`${source}: featurize.max_df = ${f.max_df}: must be a fraction in (0, 1] or a whole document count`)
+  if (f.min_df > 1 && !Number.isInteger(f.min_df)) throw new ConfigError(`${source}: featurize.min_df = ${f.min_df}: must be a fraction in (0, 1) or a whole document count`)
+  const names = p.ingest.class_names
+  const mapped = Object.values(p.ingest.label_map)
+  if (mapped.some(v => v >= names.length)) {
+    throw new ConfigError(`${source}: ingest.label_map maps to class ${Math.max(...mapped)} but ingest.class_names has only ${names.length} names`)
+  }
+}
+
+function parseYaml(text: string, file: string): unknown {
+  try {
+    return YAML.parse(text, {version: '1.2'})
+  } catch (error) {
+    const e = error as {linePos?: Array<{line: number}>; message: string}
+    const line = e.linePos?.[0]?.line
+    throw new ConfigError(`${displayName(file)}${line ? `:${line}` : ''}: not valid YAML: ${e.message.split('\n')[0]}`)
+  }
+}
+
+/** `a.b.c=value` → [a.b.c, parsed value]. The value is a YAML scalar/flow (so `[1,2]` and `0.5` work). */
+export function parseAssignment(assignment: string): [string, unknown] {
+  const eq = assignment.indexOf('=')
+  if (eq <= 0) throw new ConfigError(`--set ${assignment}: expected key.path=value, e.g. train.algorithm=mnb`)
+  const key = assignment.slice(0, eq).trim()
+  const text = assignment.slice(eq + 1)
+  if (!/^[A-Za-z_][\w-]*(\.[\w-]+)*$/.test(key)) throw new ConfigError(`--set ${assignment}: "${key}" is not a dotted key path`)
+  let value: unknown
+  try {
+    value = text === '' ? '' : YAML.parse(text, {version: '1.2'})
+  } catch {
+    value = text
+  }
+  return [key, value]
+}
+
+/** SENTIOPS__TRAIN__ALGORITHM=mnb → train.algorithm = mnb (double underscore separates levels). */
+function envOverrides(env: NodeJS.ProcessEnv): Array<[string, unknown]> {
+  const out: Array<[string, unknown]> = []
+  for (const [name, value] of Object.entries(env)) {
+    if (!name.startsWith('SENTIOPS__') || value === undefined) continue
+    const key = name.slice('SENTIOPS__'.length).split('__').map(p => p.toLowerCase()).join('.')
+    out.push(parseAssignment(`${key}=${value}`))
+  }
+  return out.sort(([a], [b]) => a.localeCompare(b))
+}
+
+export function setAt(target: Record<string, unknown>, dotted: string, value: unknown): void {
+  const parts = dotted.split('.')
+  let node: Record<string, unknown> = target
+  for (const part of parts.slice(0, -1)) {
+    const next = node[part]
+    if (!isPlainObject(next)) node[part] = {}
+    node = node[part] as Record<string, unknown>
+  }
+  node[parts.at(-1)!] = value
+}
+
+export function getAt(source: unknown, dotted: string): unknown {
+  let node: unknown = source
+  for (const part of dotted.split('.')) {
+    if (!isPlainObject(node)) return undefined
+    node = node[part]
+  }
+  return node
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+}
+
+function displayName(file: string): string {
+  const rel = path.relative(process.cwd(), file)
+  return rel && !rel.startsWith('..') ? rel : file
+}
+
+function formatAjvError(e: ErrorObject, root: unknown): string {
+  const keyPath = e.instancePath.split('/').filter(Boolean).map(s => s.replace(/~1/g, '/').replace(/~0/g, '~')).join('.')
+  const value = getAt(root, keyPath)
+  const shown = JSON.stringify(value)
+  const at = keyPath || '(top level)'
+  switch (e.keyword) {
+    case 'additionalProperties': {
+      const extra = (e.params as {additionalProperty: string}).additionalProperty
+      const where = keyPath ? `${keyPath}.${extra}` : extra
+      return `unknown key ${where}; allowed here: ${Object.keys(allowedKeys(keyPath)).join(', ')}`
+    }
+    case 'enum':
+      return `${at} = ${shown} is not allowed; allowed values: ${(e.params as {allowedValues: unknown[]}).allowedValues.join(', ')}`
+    case 'type':
+      return `${at} = ${shown} must be ${(e.params as {type: string}).type === 'integer' ? 'a whole number' : `a ${(e.params as {type: string}).type}`}`
+    case 'anyOf':
+      return `${at} = ${shown} is not allowed; use sqrt, log2 or a fraction in (0, 1]`
+    default:
+      return `${at} = ${shown} ${e.message ?? 'is not valid'}`
+  }
+}
+
+function allowedKeys(keyPath: string): Record<string, unknown> {
+  let node: {properties?: Record<string, unknown>} = paramsSchema as unknown as {properties: Record<string, unknown>}
+  for (const part of keyPath.split('.').filter(Boolean)) {
+    node = (node.properties?.[part] ?? {}) as {properties?: Record<string, unknown>}
+  }
+  return node.properties ?? {}
+}

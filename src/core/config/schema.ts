@@ -1,0 +1,121 @@
+/**
+ * JSON Schema of params.yaml, with the defaults. Ajv fills missing keys from `default`, so a params.yaml only
+ * needs the values a user wants to change.
+ */
+const bool = (d: boolean) => ({type: 'boolean', default: d})
+const int = (d: number, minimum?: number, maximum?: number) => ({type: 'integer', default: d, ...(minimum === undefined ? {} : {minimum}), ...(maximum === undefined ? {} : {maximum})})
+const num = (d: number, extra: Record<string, number> = {}) => ({type: 'number', default: d, ...extra})
+const str = (d: string) => ({type: 'string', default: d})
+const oneOf = (d: string, values: string[]) => ({type: 'string', enum: values, default: d})
+const section = (properties: Record<string, unknown>) => ({type: 'object', additionalProperties: false, default: {}, properties})
+
+export const paramsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    ingest: section({
+      source: {type: 'string', minLength: 1, default: 'builtin:uci'},
+      format: oneOf('auto', ['auto', 'csv', 'tsv', 'json', 'jsonl']),
+      text_column: str('text'),
+      label_column: str('label'),
+      label_map: {type: 'object', additionalProperties: {type: 'integer', minimum: 0}, default: {}},
+      class_names: {type: 'array', items: {type: 'string', minLength: 1}, minItems: 2, default: ['negative', 'positive']},
+      encoding: oneOf('utf-8', ['utf-8', 'windows-1252', 'latin1']),
+      test_size: num(0.2, {exclusiveMinimum: 0, exclusiveMaximum: 1}),
+      seed: int(42, 0),
+      out_dir: str('data/raw'),
+      timeout_ms: int(30_000, 1),
+      retries: int(3, 0, 10),
+    }),
+    preprocess: section({
+      lowercase: bool(true),
+      remove_urls: bool(true),
+      remove_numbers: bool(true),
+      remove_punctuation: bool(true),
+      remove_stopwords: bool(true),
+      keep_negations: bool(true),
+      keep_words: {type: 'array', items: {type: 'string'}, default: []},
+      normalize: oneOf('lemma', ['lemma', 'stem', 'none']),
+      min_length: int(3, 0),
+      out_dir: str('data/interim'),
+    }),
+    featurize: section({
+      method: oneOf('tfidf', ['bow', 'tfidf']),
+      ngram_min: int(1, 1, 5),
+      ngram_max: int(2, 1, 5),
+      max_features: int(50_000, 0),
+      min_df: num(1, {exclusiveMinimum: 0}),
+      max_df: num(1, {exclusiveMinimum: 0}),
+      sublinear_tf: bool(true),
+      binary: bool(false),
+      out_dir: str('data/processed'),
+    }),
+    train: section({
+      algorithm: oneOf('lr', ['lr', 'mnb', 'rf', 'gb', 'xgb']),
+      seed: int(42, 0),
+      model_dir: str('models/model'),
+      lr: section({C: num(4, {exclusiveMinimum: 0}), max_iter: int(200, 1), tol: num(1e-4, {exclusiveMinimum: 0})}),
+      mnb: section({alpha: num(1, {exclusiveMinimum: 0}), backend: oneOf('sparse', ['sparse', 'mljs'])}),
+      rf: section({
+        n_estimators: int(100, 1),
+        max_depth: int(0, 0),
+        min_samples_leaf: int(1, 1),
+        max_features: {anyOf: [{type: 'string', enum: ['sqrt', 'log2']}, {type: 'number', exclusiveMinimum: 0, maximum: 1}], default: 'sqrt'},
+        bootstrap: bool(true),
+        criterion: oneOf('gini', ['gini', 'entropy']),
+        backend: oneOf('sparse', ['sparse', 'mljs']),
+      }),
+      gb: section({
+        n_estimators: int(100, 1),
+        learning_rate: num(0.1, {exclusiveMinimum: 0}),
+        max_depth: int(3, 1),
+        subsample: num(1, {exclusiveMinimum: 0, maximum: 1}),
+        min_samples_leaf: int(1, 1),
+      }),
+      xgb: section({
+        n_estimators: int(100, 1),
+        eta: num(0.3, {exclusiveMinimum: 0}),
+        max_depth: int(6, 1),
+        lambda: num(1, {minimum: 0}),
+        alpha: num(0, {minimum: 0}),
+        gamma: num(0, {minimum: 0}),
+        min_child_weight: num(1, {minimum: 0}),
+        subsample: num(1, {exclusiveMinimum: 0, maximum: 1}),
+        colsample_bytree: num(1, {exclusiveMinimum: 0, maximum: 1}),
+        max_bin: int(256, 2, 65_535),
+      }),
+    }),
+    evaluate: section({
+      threshold: num(0.5, {minimum: 0, maximum: 1}),
+      metrics_file: str('reports/metrics.json'),
+      plots_dir: str('reports/plots'),
+    }),
+    register: section({
+      model_name: {type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$', default: 'sentiment'},
+      stage: oneOf('None', ['None', 'Staging', 'Production', 'Archived']),
+      alias: {type: 'string', pattern: '^([A-Za-z_][A-Za-z0-9_-]*)?$', default: ''},
+      archive_existing: bool(false),
+      gates: {type: 'array', items: {type: 'string', minLength: 1}, default: []},
+      against: str(''),
+      min_delta: num(0),
+    }),
+    serve: section({
+      host: str('0.0.0.0'),
+      port: int(8080, 0, 65_535),
+      model: str('models/model'),
+      watch_interval: num(0, {minimum: 0}),
+      body_limit: int(1_048_576, 1),
+      max_text_length: int(10_000, 1),
+      max_batch: int(256, 1),
+      grace_period_ms: int(10_000, 0),
+      cors_origin: str(''),
+    }),
+    experiment: section({
+      name: str('sentiment-grid'),
+      cv: int(5, 2, 50),
+      parallel: int(1, 1, 64),
+      metric: str('accuracy'),
+      grid: {type: 'object', additionalProperties: {type: 'array', minItems: 1}, default: {}},
+    }),
+  },
+} as const
