@@ -1,0 +1,65 @@
+import type {Algorithm, FeaturizeParams, PreprocessParams} from '../config/params.js'
+
+/** One prediction, as `predict`, `serve` (/predict) and `sentiops predict` all return it. */
+export interface Prediction {
+  /** Class name, e.g. "positive". */
+  label: string
+  /** Probability of the predicted class. */
+  score: number
+  /** Class name → probability. */
+  probabilities: Record<string, number>
+}
+
+export interface TokenContribution {
+  /** The feature (a token or n-gram, after preprocessing). */
+  token: string
+  /** Additive contribution to the log-odds of `target` (positive = pushes towards it). */
+  contribution: number
+}
+
+export interface Explanation extends Prediction {
+  /** The class the contributions are for (the predicted class). */
+  target: string
+  /** exact: linear decomposition (lr, mnb); importance: tree gain × presence, an approximation. */
+  method: 'exact' | 'importance'
+  /** The text after the shared preprocessing. */
+  processed: string
+  /** Intercept/prior part of the score. */
+  bias: number
+  positive: TokenContribution[]
+  negative: TokenContribution[]
+}
+
+/** What bundle.json records about how and on what the model was made. */
+export interface BundleMeta {
+  format: 'sentiops-bundle'
+  formatVersion: 1
+  algorithm: Algorithm
+  classNames: string[]
+  preprocess: PreprocessParams
+  featurize: FeaturizeParams
+  /** Model params of the algorithm (e.g. train.lr). */
+  trainParams: Record<string, unknown>
+  seed: number
+  /** md5 of the training split file. */
+  dataHash: string
+  nTrain: number
+  nFeatures: number
+  /** Library versions: sentiops, node and the text libraries that change tokens. */
+  versions: Record<string, string>
+  /** Filled in by evaluate when it runs on the bundle. */
+  metrics?: Record<string, number>
+}
+
+/**
+ * A loaded model bundle: the one object through which train/evaluate/predict/serve/explain predict, so every
+ * caller shares the same preprocessing and vectorizer (no training–serving skew).
+ */
+export interface Bundle {
+  readonly dir: string
+  readonly meta: BundleMeta
+  /** Predictions for raw texts (preprocessed here). Empty-after-cleaning texts get the class prior. */
+  predict(texts: readonly string[]): Prediction[]
+  /** Per-token contributions for one raw text; topK per side (default 10). */
+  explain(text: string, topK?: number): Explanation
+}
