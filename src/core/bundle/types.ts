@@ -20,8 +20,8 @@ export interface TokenContribution {
 export interface Explanation extends Prediction {
   /** The class the contributions are for (the predicted class). */
   target: string
-  /** exact: linear decomposition (lr, mnb); importance: tree gain × presence, an approximation. */
-  method: 'exact' | 'importance'
+  /** exact: linear decomposition (lr, mnb); occlusion: change in log-odds when the token is left out (trees). */
+  method: 'exact' | 'occlusion'
   /** The text after the shared preprocessing. */
   processed: string
   /** Intercept/prior part of the score. */
@@ -47,8 +47,6 @@ export interface BundleMeta {
   nFeatures: number
   /** Library versions: sentiops, node and the text libraries that change tokens. */
   versions: Record<string, string>
-  /** Filled in by evaluate when it runs on the bundle. */
-  metrics?: Record<string, number>
 }
 
 /**
@@ -62,4 +60,6 @@ export interface Bundle {
   predict(texts: readonly string[]): Prediction[]
   /** Per-token contributions for one raw text; topK per side (default 10). */
   explain(text: string, topK?: number): Explanation
+  /** The topK most important features (gain for trees, |weight| for linear models), normalized to sum 1 over all. */
+  featureImportances(topK?: number): Array<{token: string; importance: number}>
 }

@@ -112,7 +112,7 @@ function envOverrides(env: NodeJS.ProcessEnv): Array<[string, unknown]> {
   const out: Array<[string, unknown]> = []
   for (const [name, value] of Object.entries(env)) {
     if (!name.startsWith('SENTIOPS__') || value === undefined) continue
-    const key = name.slice('SENTIOPS__'.length).split('__').map(p => p.toLowerCase()).join('.')
+    const key = schemaKeyPath(name.slice('SENTIOPS__'.length).split('__'))
     out.push(parseAssignment(`${key}=${value}`))
   }
   return out.sort(([a], [b]) => a.localeCompare(b))
@@ -136,6 +136,18 @@ export function getAt(source: unknown, dotted: string): unknown {
     node = node[part]
   }
   return node
+}
+
+/** Env names are upper case; params keys are not always lower case (train.lr.C): match them case-insensitively. */
+function schemaKeyPath(parts: string[]): string {
+  let node = paramsSchema as unknown as {properties?: Record<string, unknown>}
+  const out: string[] = []
+  for (const part of parts) {
+    const key = Object.keys(node.properties ?? {}).find(k => k.toLowerCase() === part.toLowerCase()) ?? part.toLowerCase()
+    out.push(key)
+    node = (node.properties?.[key] ?? {}) as {properties?: Record<string, unknown>}
+  }
+  return out.join('.')
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {

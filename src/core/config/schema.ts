@@ -34,7 +34,7 @@ export const paramsSchema = {
       remove_punctuation: bool(true),
       remove_stopwords: bool(true),
       keep_negations: bool(true),
-      keep_words: {type: 'array', items: {type: 'string'}, default: []},
+      keep_words: {type: 'array', items: {type: 'string'}, default: ['but', 'very', 'too', 'more', 'most', 'only']},
       normalize: oneOf('lemma', ['lemma', 'stem', 'none']),
       min_length: int(3, 0),
       out_dir: str('data/interim'),

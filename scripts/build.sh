@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Compiles src/ to dist/ and writes the oclif manifest. Builds aside and swaps, under a lock, so that a build
+# running while tests (or another build) read dist/ never leaves it half-written.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build() {
+  local tmp=".dist-tmp-$$"
+  rm -rf "$tmp"
+  npx tsc -p tsconfig.build.json --outDir "$tmp"
+  rm -rf dist.old
+  [ -d dist ] && mv dist dist.old
+  mv "$tmp" dist
+  rm -rf dist.old
+  npx oclif manifest >/dev/null
+}
+if command -v flock >/dev/null 2>&1; then
+  exec 9>"${TMPDIR:-/tmp}/sentiops-build.lock"
+  flock 9
+fi
+build

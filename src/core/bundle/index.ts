@@ -1,0 +1,213 @@
+import {createHash} from 'node:crypto'
+import {readFile, writeFile} from 'node:fs/promises'
+import path from 'node:path'
+import YAML from 'yaml'
+import {UserError} from '../errors.js'
+import {Vectorizer, type VectorizerState} from '../features/vectorizer.js'
+import {writeDirAtomic} from '../fs/atomic.js'
+import {loadClassifier, type Classifier, type SerializedClassifier} from '../models/index.js'
+import {createPreprocessor, type Preprocessor} from '../text/index.js'
+import {SENTIOPS_VERSION} from '../version.js'
+import type {Bundle, BundleMeta, Explanation, Prediction, TokenContribution} from './types.js'
+
+export type {Bundle, BundleMeta, Explanation, Prediction, TokenContribution} from './types.js'
+
+/** Files of a bundle directory. Plain JSON + an MLmodel file: nothing is executed on load. */
+export const BUNDLE_FILES = {meta: 'bundle.json', vectorizer: 'vectorizer.json', classifier: 'classifier.json', mlmodel: 'MLmodel'} as const
+
+export interface BundleParts {
+  meta: BundleMeta
+  vectorizer: Vectorizer
+  classifier: Classifier
+}
+
+/**
+ * Writes a bundle directory atomically (built aside, then renamed into place).
+ * Deterministic: the same parts give the same bytes, except MLmodel's `utc_time_created`, which is taken from
+ * SOURCE_DATE_EPOCH when set (the reproducible-builds convention) and is the current time otherwise.
+ */
+export async function saveBundle(dir: string, parts: BundleParts): Promise<void> {
+  const files: Record<string, string> = {
+    [BUNDLE_FILES.meta]: stableJson(parts.meta),
+    [BUNDLE_FILES.vectorizer]: stableJson(parts.vectorizer.state),
+    [BUNDLE_FILES.classifier]: stableJson(parts.classifier.toJSON()),
+  }
+  const digest = createHash('sha256')
+  for (const name of Object.keys(files).sort()) digest.update(name).update('\0').update(files[name])
+  files[BUNDLE_FILES.mlmodel] = mlmodelYaml(parts.meta, digest.digest('hex').slice(0, 32))
+  await writeDirAtomic(dir, async tmp => {
+    for (const [name, content] of Object.entries(files)) await writeFile(path.join(tmp, name), content)
+  })
+}
+
+function mlmodelYaml(meta: BundleMeta, uuid: string): string {
+  const epoch = process.env.SOURCE_DATE_EPOCH
+  const created = epoch && /^\d+$/.test(epoch) ? new Date(Number(epoch) * 1000) : new Date()
+  const utc = created.toISOString().replace('T', ' ').replace('Z', '').concat('000')
+  const doc = {
+    artifact_path: 'model',
+    flavors: {
+      sentiops: {
+        algorithm: meta.algorithm,
+        classes: meta.classNames,
+        data: BUNDLE_FILES.classifier,
+        format: 'json',
+        sentiops_version: SENTIOPS_VERSION,
+        vectorizer: BUNDLE_FILES.vectorizer,
+      },
+    },
+    model_uuid: uuid,
+    signature: {
+      inputs: JSON.stringify([{type: 'string', name: 'text', required: true}]),
+      outputs: JSON.stringify([{type: 'string', name: 'label', required: true}, {type: 'double', name: 'score', required: true}]),
+      params: null,
+    },
+    utc_time_created: utc,
+  }
+  return YAML.stringify(doc, {sortMapEntries: true, lineWidth: 0, defaultStringType: 'PLAIN'})
+}
+
+/** JSON with object keys sorted at every level, so equal content gives equal bytes. */
+export function stableJson(value: unknown): string {
+  return JSON.stringify(sortKeys(value)) + '\n'
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys)
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {}
+    for (const key of Object.keys(value).sort()) out[key] = sortKeys((value as Record<string, unknown>)[key])
+    return out
+  }
+  return value
+}
+
+async function readJson<T>(dir: string, name: string): Promise<T> {
+  const file = path.join(dir, name)
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      throw new UserError(`no model bundle at ${dir} (missing ${name})`, {suggestions: ['run `sentiops train` (or `sentiops repro`) first, or pass --model with a bundle directory or a models:/ URI']})
+    }
+    throw error
+  }
+  try {
+    return JSON.parse(text) as T
+  } catch {
+    throw new UserError(`model bundle file ${file} is not valid JSON (corrupt or truncated)`)
+  }
+}
+
+/** Loads a bundle directory into a ready-to-predict object. */
+export async function loadBundle(dir: string): Promise<Bundle> {
+  const [meta, vectorizerState, classifierJson] = await Promise.all([
+    readJson<BundleMeta>(dir, BUNDLE_FILES.meta),
+    readJson<VectorizerState>(dir, BUNDLE_FILES.vectorizer),
+    readJson<SerializedClassifier>(dir, BUNDLE_FILES.classifier),
+  ])
+  if (meta.format !== 'sentiops-bundle') throw new UserError(`${path.join(dir, BUNDLE_FILES.meta)} is not a sentiops bundle`)
+  if (meta.formatVersion !== 1) throw new UserError(`bundle format version ${meta.formatVersion} at ${dir} is not supported by sentiops ${SENTIOPS_VERSION}`)
+  return new LoadedBundle(dir, {meta, vectorizer: new Vectorizer(vectorizerState), classifier: loadClassifier(classifierJson)})
+}
+
+/** Builds a Bundle from in-memory parts (train uses it to evaluate without a reload). */
+export function bundleFromParts(dir: string, parts: BundleParts): Bundle {
+  return new LoadedBundle(dir, parts)
+}
+
+class LoadedBundle implements Bundle {
+  readonly meta: BundleMeta
+  private readonly preprocess: Preprocessor
+  private readonly vectorizer: Vectorizer
+  private readonly classifier: Classifier
+
+  constructor(readonly dir: string, parts: BundleParts) {
+    this.meta = parts.meta
+    this.vectorizer = parts.vectorizer
+    this.classifier = parts.classifier
+    this.preprocess = createPreprocessor(parts.meta.preprocess)
+  }
+
+  /** Class probabilities for already-preprocessed texts, row-major n × k. */
+  probabilities(processed: readonly string[]): Float64Array {
+    return this.classifier.predictProba(this.vectorizer.transform(processed))
+  }
+
+  predict(texts: readonly string[]): Prediction[] {
+    const processed = texts.map(this.preprocess)
+    const proba = this.probabilities(processed)
+    const k = this.meta.classNames.length
+    const out: Prediction[] = []
+    for (let i = 0; i < texts.length; i++) out.push(this.toPrediction(proba, i * k))
+    return out
+  }
+
+  private toPrediction(proba: Float64Array, offset: number): Prediction {
+    const names = this.meta.classNames
+    let best = 0
+    const probabilities: Record<string, number> = {}
+    for (let c = 0; c < names.length; c++) {
+      probabilities[names[c]] = proba[offset + c]
+      if (proba[offset + c] > proba[offset + best]) best = c
+    }
+    return {label: names[best], score: proba[offset + best], probabilities}
+  }
+
+  explain(text: string, topK = 10): Explanation {
+    const processed = this.preprocess(text)
+    const X = this.vectorizer.transform([processed])
+    const proba = this.classifier.predictProba(X)
+    const prediction = this.toPrediction(proba, 0)
+    const target = this.meta.classNames.indexOf(prediction.label)
+    const vocab = this.vectorizer.state.vocabulary
+    const linear = this.classifier as Classifier & {bias?(c: number): number}
+    let contributions: TokenContribution[]
+    let bias: number
+    let method: Explanation['method']
+    if (this.classifier.contributions && linear.bias) {
+      method = 'exact'
+      bias = linear.bias(target)
+      contributions = this.classifier.contributions(X, 0, target).map(c => ({token: vocab[c.feature], contribution: c.value}))
+    } else {
+      method = 'occlusion'
+      bias = 0
+      contributions = this.occlusion(processed, target, proba[target])
+    }
+    contributions.sort((a, b) => b.contribution - a.contribution || (a.token < b.token ? -1 : 1))
+    return {
+      ...prediction,
+      target: prediction.label,
+      method,
+      processed,
+      bias,
+      positive: contributions.filter(c => c.contribution > 0).slice(0, topK),
+      negative: contributions.filter(c => c.contribution < 0).reverse().slice(0, topK),
+    }
+  }
+
+  featureImportances(topK = 20): Array<{token: string; importance: number}> {
+    const imp = this.classifier.featureImportances()
+    const vocab = this.vectorizer.state.vocabulary
+    const order = Array.from(imp.keys()).sort((a, b) => imp[b] - imp[a] || a - b)
+    return order.slice(0, topK).map(j => ({token: vocab[j], importance: imp[j]}))
+  }
+
+  /** Model-agnostic: log-odds of the target with the text as is, minus with each distinct token left out. */
+  private occlusion(processed: string, target: number, pFull: number): TokenContribution[] {
+    const tokens = processed === '' ? [] : processed.split(' ')
+    const distinct = [...new Set(tokens)]
+    if (distinct.length === 0) return []
+    const variants = distinct.map(t => tokens.filter(x => x !== t).join(' '))
+    const proba = this.probabilities(variants)
+    const k = this.meta.classNames.length
+    return distinct.map((token, i) => ({token, contribution: logit(pFull) - logit(proba[i * k + target])}))
+  }
+}
+
+function logit(p: number): number {
+  const q = Math.min(1 - 1e-12, Math.max(1e-12, p))
+  return Math.log(q / (1 - q))
+}

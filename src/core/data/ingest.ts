@@ -1,0 +1,104 @@
+import path from 'node:path'
+import type {IngestParams} from '../config/params.js'
+import {ConfigError, DataError} from '../errors.js'
+import {type Reporter, silentReporter} from '../reporter.js'
+import {RowCollector} from './collect.js'
+import {createLabelMapper} from './labels.js'
+import type {ColumnRequest} from './readers/columns.js'
+import {readTable} from './readers/table.js'
+import {openSource, planSources, TempDir} from './sources/index.js'
+import {textLengthStats} from './report.js'
+import {stratifiedSplit} from './split.js'
+import type {DataReport, IngestResult} from './types.js'
+import {writeSplits} from './write.js'
+
+export interface IngestOptions {
+  /** Relative sources and ingest.out_dir are resolved against this directory. */
+  cwd: string
+  reporter?: Reporter
+  /** Environment for the S3 client (endpoint, region, credentials); default process.env. */
+  env?: NodeJS.ProcessEnv
+  signal?: AbortSignal
+}
+
+/**
+ * The ingest stage: reads every source in ingest.source, maps columns and labels, drops empty, duplicate
+ * and unmapped rows, splits train/test stratified and seeded, and writes `${out_dir}/train.csv` and
+ * `test.csv` (header text,label). Nothing is written unless all of that succeeded.
+ */
+export async function ingest(params: IngestParams, options: IngestOptions): Promise<IngestResult> {
+  const reporter = options.reporter ?? silentReporter
+  const {signal} = options
+  checkParams(params)
+  const mapper = createLabelMapper(params.label_map, params.class_names)
+  const planned = await planSources(params.source, options.cwd)
+  const collector = new RowCollector(mapper, {text: params.text_column, label: params.label_column})
+  const columns: ColumnRequest[] = [
+    {name: params.text_column, setting: 'ingest.text_column'},
+    {name: params.label_column, setting: 'ingest.label_column'},
+  ]
+  const temp = new TempDir()
+  const context = {cwd: options.cwd, env: options.env ?? process.env, timeoutMs: params.timeout_ms, retries: params.retries, temp, reporter, signal}
+  try {
+    for (const source of planned) {
+      signal?.throwIfAborted()
+      const before = collector.rowsRead
+      const opened = await openSource(source, context)
+      if (opened.kind === 'rows') {
+        for await (const rows of opened.rows) collector.add(rows, opened.where, 'index')
+      } else {
+        const onFormat = (format: string, how: string) => reporter.debug(`${opened.input.where}: reading as ${format} (by ${how})`)
+        for await (const rows of readTable(opened.input, {format: params.format, encoding: params.encoding, columns, onFormat})) {
+          signal?.throwIfAborted()
+          collector.add(rows, opened.input.where)
+        }
+      }
+      reporter.debug(`${source.kind === 'file' ? source.file.where : source.where}: ${collector.rowsRead - before} records`)
+    }
+  } finally {
+    await temp.remove()
+  }
+
+  collector.checkLabels(params.class_names)
+  if (collector.conflictingDuplicates > 0) {
+    reporter.warn(`${collector.conflictingDuplicates} duplicate texts had another label than their first occurrence, which was kept`)
+  }
+  if (collector.texts.length === 0) {
+    const {dropped} = collector
+    const unmapped = Object.values(dropped.unmappedLabel).reduce((a, b) => a + b, 0)
+    throw new DataError(
+      `${params.source}: no rows left: ${collector.rowsRead} read, ${dropped.empty} with empty text, ${dropped.duplicate} duplicate, ${unmapped} with unmapped labels`,
+      {data: {rowsRead: collector.rowsRead, dropped}},
+    )
+  }
+  const plan = stratifiedSplit(collector.labels, params.class_names, params.test_size, params.seed, params.source)
+  const report: DataReport = {
+    source: params.source,
+    rowsRead: collector.rowsRead,
+    rowsKept: collector.texts.length,
+    classes: [...params.class_names],
+    perClass: plan.perClass,
+    dropped: collector.dropped,
+    textLength: textLengthStats(collector.texts),
+    train: plan.train.length,
+    test: plan.test.length,
+  }
+  const dir = path.resolve(options.cwd, params.out_dir)
+  const files = {train: path.join(dir, 'train.csv'), test: path.join(dir, 'test.csv')}
+  signal?.throwIfAborted()
+  await writeSplits(files, collector.texts, collector.labels, plan)
+  return {report, files}
+}
+
+/** The schema validates params.yaml; this guards direct callers against combinations it cannot express. */
+function checkParams(params: IngestParams): void {
+  if (!(params.test_size > 0 && params.test_size < 1)) {
+    throw new ConfigError(`ingest.test_size: ${params.test_size} is not a fraction strictly between 0 and 1`)
+  }
+  if (!Array.isArray(params.class_names) || params.class_names.length < 2) {
+    throw new ConfigError('ingest.class_names: needs at least two class names, e.g. [negative, positive]')
+  }
+  if (params.text_column === params.label_column) {
+    throw new ConfigError(`ingest.text_column and ingest.label_column are both "${params.text_column}"; they must name different columns`)
+  }
+}

@@ -1,0 +1,36 @@
+import {ALGORITHMS, type Algorithm, type TrainParams} from '../config/params.js'
+import {BugError, UserError} from '../errors.js'
+import type {CsrMatrix} from '../features/sparse.js'
+import type {AlgorithmSpec, Classifier, FitContext, SerializedClassifier} from './classifier.js'
+import {lrSpec} from './lr.js'
+import {mnbSpec} from './mnb.js'
+
+export type {Classifier, SerializedClassifier, FitContext, AlgorithmSpec} from './classifier.js'
+
+const SPECS: Partial<Record<Algorithm, AlgorithmSpec<never>>> = {
+  lr: lrSpec as AlgorithmSpec<never>,
+  mnb: mnbSpec as AlgorithmSpec<never>,
+}
+
+export function algorithmSpec(name: string): AlgorithmSpec<never> {
+  const spec = SPECS[name as Algorithm]
+  if (!spec) {
+    const known = ALGORITHMS.filter(a => SPECS[a]).join(', ')
+    throw new UserError(`unknown algorithm "${name}"; valid algorithms: ${known}`)
+  }
+  return spec
+}
+
+/** Fits train.algorithm with its section of params (train.lr, train.mnb, ...). */
+export function fitClassifier(X: CsrMatrix, y: Int32Array, nClasses: number, train: TrainParams, ctx: FitContext): Classifier {
+  const spec = algorithmSpec(train.algorithm)
+  const algoParams = train[train.algorithm] as never
+  return spec.fit(X, y, nClasses, algoParams, ctx)
+}
+
+export function loadClassifier(json: SerializedClassifier): Classifier {
+  const spec = algorithmSpec(json.algorithm)
+  const model = spec.load(json)
+  if (model.nClasses !== json.nClasses || model.nFeatures !== json.nFeatures) throw new BugError(`classifier ${json.algorithm} loaded with the wrong shape`)
+  return model
+}

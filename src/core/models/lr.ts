@@ -1,0 +1,152 @@
+import type {LrParams} from '../config/params.js'
+import type {CsrMatrix} from '../features/sparse.js'
+import type {AlgorithmSpec, Classifier, SerializedClassifier} from './classifier.js'
+import {checkTrainingData, sigmoid, softmaxRows, toNumbers} from './guards.js'
+import {minimizeLbfgs} from './lbfgs.js'
+
+/**
+ * L2-regularized logistic regression on sparse rows, fitted with L-BFGS.
+ * Objective (per sample, so `tol` does not depend on the data size):
+ *   mean(log-loss) + ||W||² / (2·C·n), intercept not penalized — scikit-learn's lbfgs objective divided by n·C.
+ * Binary problems use one weight vector (sigmoid); k > 2 classes use a softmax over k vectors.
+ */
+export class LogisticRegression implements Classifier {
+  readonly algorithm = 'lr' as const
+
+  /** weights: k' × nFeatures row-major (k' = 1 for binary), intercepts: k'. */
+  constructor(
+    readonly nClasses: number,
+    readonly nFeatures: number,
+    readonly weights: Float64Array,
+    readonly intercepts: Float64Array,
+  ) {}
+
+  private get vectors(): number {
+    return this.nClasses === 2 ? 1 : this.nClasses
+  }
+
+  predictProba(X: CsrMatrix): Float64Array {
+    const k = this.nClasses
+    const out = new Float64Array(X.rows * k)
+    const {indptr, indices, data} = X
+    const d = this.nFeatures
+    for (let r = 0; r < X.rows; r++) {
+      if (k === 2) {
+        let z = this.intercepts[0]
+        for (let p = indptr[r]; p < indptr[r + 1]; p++) z += this.weights[indices[p]] * data[p]
+        const p1 = sigmoid(z)
+        out[r * 2] = 1 - p1
+        out[r * 2 + 1] = p1
+      } else {
+        for (let c = 0; c < k; c++) {
+          let z = this.intercepts[c]
+          for (let p = indptr[r]; p < indptr[r + 1]; p++) z += this.weights[c * d + indices[p]] * data[p]
+          out[r * k + c] = z
+        }
+      }
+    }
+    return k === 2 ? out : softmaxRows(out, k)
+  }
+
+  contributions(X: CsrMatrix, row: number, c: number): Array<{feature: number; value: number}> {
+    const out: Array<{feature: number; value: number}> = []
+    const sign = this.nClasses === 2 ? (c === 1 ? 1 : -1) : 1
+    const offset = this.nClasses === 2 ? 0 : c * this.nFeatures
+    for (let p = X.indptr[row]; p < X.indptr[row + 1]; p++) {
+      out.push({feature: X.indices[p], value: sign * this.weights[offset + X.indices[p]] * X.data[p]})
+    }
+    return out
+  }
+
+  bias(c: number): number {
+    return this.nClasses === 2 ? (c === 1 ? 1 : -1) * this.intercepts[0] : this.intercepts[c]
+  }
+
+  featureImportances(): Float64Array {
+    const imp = new Float64Array(this.nFeatures)
+    for (let v = 0; v < this.vectors; v++) for (let j = 0; j < this.nFeatures; j++) imp[j] += Math.abs(this.weights[v * this.nFeatures + j])
+    return normalize(imp)
+  }
+
+  toJSON(): SerializedClassifier {
+    return {algorithm: 'lr', nClasses: this.nClasses, nFeatures: this.nFeatures, intercepts: toNumbers(this.intercepts), weights: toNumbers(this.weights)}
+  }
+}
+
+export function normalize(imp: Float64Array): Float64Array {
+  let sum = 0
+  for (const v of imp) sum += v
+  if (sum > 0) for (let j = 0; j < imp.length; j++) imp[j] /= sum
+  return imp
+}
+
+export const lrSpec: AlgorithmSpec<LrParams> = {
+  name: 'lr',
+  description: 'logistic regression, L2, L-BFGS on sparse rows',
+  fit(X, y, nClasses, params, ctx) {
+    checkTrainingData(X, y, nClasses)
+    const n = X.rows
+    const d = X.cols
+    const vectors = nClasses === 2 ? 1 : nClasses
+    const {indptr, indices, data} = X
+    const reg = 1 / (params.C * n)
+    const margins = new Float64Array(n * vectors)
+    const fg = (w: Float64Array, g: Float64Array): number => {
+      g.fill(0)
+      let loss = 0
+      for (let r = 0; r < n; r++) {
+        for (let v = 0; v < vectors; v++) {
+          let z = w[vectors * d + v]
+          const base = v * d
+          for (let p = indptr[r]; p < indptr[r + 1]; p++) z += w[base + indices[p]] * data[p]
+          margins[r * vectors + v] = z
+        }
+        if (vectors === 1) {
+          const z = margins[r]
+          // log(1 + e^{-z}) for y=1, log(1 + e^{z}) for y=0, computed stably.
+          const t = y[r] === 1 ? -z : z
+          loss += t > 0 ? t + Math.log1p(Math.exp(-t)) : Math.log1p(Math.exp(t))
+          const residual = sigmoid(z) - y[r]
+          margins[r] = residual
+        } else {
+          let max = Number.NEGATIVE_INFINITY
+          for (let v = 0; v < vectors; v++) max = Math.max(max, margins[r * vectors + v])
+          let sum = 0
+          for (let v = 0; v < vectors; v++) sum += Math.exp(margins[r * vectors + v] - max)
+          loss += max + Math.log(sum) - margins[r * vectors + y[r]]
+          for (let v = 0; v < vectors; v++) {
+            margins[r * vectors + v] = Math.exp(margins[r * vectors + v] - max) / sum - (v === y[r] ? 1 : 0)
+          }
+        }
+        for (let v = 0; v < vectors; v++) {
+          const residual = margins[r * vectors + v]
+          if (residual === 0) continue
+          const base = v * d
+          for (let p = indptr[r]; p < indptr[r + 1]; p++) g[base + indices[p]] += residual * data[p]
+          g[vectors * d + v] += residual
+        }
+      }
+      let penalty = 0
+      for (let j = 0; j < vectors * d; j++) {
+        penalty += w[j] * w[j]
+        g[j] = g[j] / n + reg * w[j]
+      }
+      for (let v = 0; v < vectors; v++) g[vectors * d + v] /= n
+      return loss / n + 0.5 * reg * penalty
+    }
+    const x0 = new Float64Array(vectors * (d + 1))
+    const result = minimizeLbfgs(fg, x0, {
+      maxIter: params.max_iter,
+      gtol: params.tol,
+      signal: ctx.signal,
+      onIteration: iter => ctx.reporter.progress('train lr', iter, params.max_iter),
+    })
+    if (!result.converged) ctx.reporter.warn(`lr: L-BFGS stopped after ${result.iterations} iterations without reaching tol=${params.tol}; raise train.lr.max_iter`)
+    ctx.reporter.debug(`lr: ${result.iterations} iterations, objective ${result.f.toFixed(6)}`)
+    return new LogisticRegression(nClasses, d, result.x.slice(0, vectors * d), result.x.slice(vectors * d))
+  },
+  load(json) {
+    const j = json as SerializedClassifier & {weights: number[]; intercepts: number[]}
+    return new LogisticRegression(j.nClasses, j.nFeatures, Float64Array.from(j.weights), Float64Array.from(j.intercepts))
+  },
+}

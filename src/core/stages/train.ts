@@ -1,0 +1,56 @@
+import {createHash} from 'node:crypto'
+import {readFile} from 'node:fs/promises'
+import type {Params} from '../config/params.js'
+import {bundleFromParts, saveBundle, type Bundle, type BundleMeta} from '../bundle/index.js'
+import {DataError} from '../errors.js'
+import {readCsrFile} from '../features/store.js'
+import {Vectorizer, type VectorizerState} from '../features/vectorizer.js'
+import {fitClassifier} from '../models/index.js'
+import type {Reporter} from '../reporter.js'
+import {libraryVersions} from '../version.js'
+import {stagePaths} from './paths.js'
+
+export interface TrainResult {
+  modelDir: string
+  algorithm: string
+  rows: number
+  features: number
+  fitSeconds: number
+  bundle: Bundle
+}
+
+/** Fits train.algorithm on the featurized training split and writes the model bundle. */
+export async function runTrain(params: Params, opts: {cwd: string; reporter: Reporter; signal?: AbortSignal}): Promise<TrainResult> {
+  const paths = stagePaths(params, opts.cwd)
+  const [{X, labels}, vectorizerText, matrixBytes] = await Promise.all([
+    readCsrFile(paths.trainMatrix),
+    readFile(paths.vectorizer, 'utf8').catch(error => {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new DataError(`vectorizer not found: ${paths.vectorizer}`, {suggestions: ['run `sentiops featurize` first']})
+      throw error
+    }),
+    readFile(paths.trainMatrix),
+  ])
+  const vectorizer = new Vectorizer(JSON.parse(vectorizerText) as VectorizerState)
+  if (vectorizer.nFeatures !== X.cols) throw new DataError(`${paths.vectorizer} has ${vectorizer.nFeatures} terms but ${paths.trainMatrix} has ${X.cols} columns: run \`sentiops featurize\` again`)
+  const classNames = params.ingest.class_names
+  const started = performance.now()
+  const classifier = fitClassifier(X, labels, classNames.length, params.train, {seed: params.train.seed, reporter: opts.reporter, signal: opts.signal})
+  const fitSeconds = (performance.now() - started) / 1000
+  const meta: BundleMeta = {
+    format: 'sentiops-bundle',
+    formatVersion: 1,
+    algorithm: params.train.algorithm,
+    classNames,
+    preprocess: params.preprocess,
+    featurize: params.featurize,
+    trainParams: params.train[params.train.algorithm] as unknown as Record<string, unknown>,
+    seed: params.train.seed,
+    dataHash: createHash('md5').update(matrixBytes).digest('hex'),
+    nTrain: X.rows,
+    nFeatures: X.cols,
+    versions: libraryVersions(),
+  }
+  const parts = {meta, vectorizer, classifier}
+  await saveBundle(paths.modelDir, parts)
+  return {modelDir: paths.modelDir, algorithm: params.train.algorithm, rows: X.rows, features: X.cols, fitSeconds, bundle: bundleFromParts(paths.modelDir, parts)}
+}

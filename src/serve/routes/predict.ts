@@ -1,0 +1,98 @@
+import formbody from '@fastify/formbody'
+import type {FastifyInstance, FastifyReply, FastifyRequest} from 'fastify'
+import type {RouteContext} from '../app.js'
+import {HttpError} from '../http-errors.js'
+import type {ServingModel} from '../model-holder.js'
+import {PAGE_SECURITY_HEADERS} from '../page.js'
+import {
+  type ExplainBody,
+  type PredictBody,
+  explainBodySchema,
+  explainResponseSchema,
+  predictBodySchema,
+  predictResponseSchema,
+} from '../schemas.js'
+import {classify, identityOf, servingModel} from './model-access.js'
+
+/** Words listed per side on the page. */
+const PAGE_TOP_K = 5
+const DEFAULT_TOP_K = 10
+
+/**
+ * POST /predict (JSON `{text}` / `{texts}`, or the page's form post, answered with the rendered page) and
+ * POST /explain. Both call the bundle directly: the same `bundle.predict` as `sentiops predict`.
+ */
+export function registerPredictRoutes(app: FastifyInstance, ctx: RouteContext): void {
+  const {holder, metrics, limits, page} = ctx
+
+  const sendPage = (reply: FastifyReply, status: number, view: {text: string; error?: string; model?: ServingModel}) => {
+    const model = view.model ?? holder.model
+    let explanation
+    if (view.error === undefined && view.model) {
+      explanation = view.model.bundle.explain(view.text, PAGE_TOP_K)
+      metrics.observeTextLength(view.text.length)
+      metrics.countPrediction(view.model, explanation.label)
+    }
+    const html = page.render({
+      text: view.text,
+      error: view.error,
+      explanation,
+      maxTextLength: limits.maxTextLength,
+      modelName: model?.name ?? 'none loaded',
+      modelVersion: model?.version ?? '-',
+    })
+    return reply.code(status).headers(PAGE_SECURITY_HEADERS).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(html)
+  }
+
+  app.register(async scope => {
+    await scope.register(formbody)
+    scope.post<{Body: PredictBody}>(
+      '/predict',
+      {
+        schema: {body: predictBodySchema(limits), response: {200: predictResponseSchema}},
+        attachValidation: true,
+        config: {accepts: 'application/json or application/x-www-form-urlencoded'},
+      },
+      async (request, reply) => {
+        if (wantsPage(request)) {
+          const text = typeof request.body?.text === 'string' ? request.body.text : ''
+          if (request.validationError) return sendPage(reply, 400, {text, error: request.validationError.message})
+          if (holder.model === undefined) return sendPage(reply, 503, {text, error: 'no model is loaded yet; retry shortly'})
+          return sendPage(reply, 200, {text, model: holder.model})
+        }
+        if (request.validationError) throw request.validationError
+        const {text, texts} = request.body
+        if ((text === undefined) === (texts === undefined)) {
+          throw new HttpError(400, text === undefined ? 'body needs "text" (a string) or "texts" (a list of strings)' : 'send either "text" or "texts", not both')
+        }
+        const model = servingModel(holder)
+        if (text !== undefined) {
+          const p = classify(metrics, model, [text])[0]!
+          return {label: p.label, score: p.score, probabilities: p.probabilities, model: identityOf(model)}
+        }
+        return {predictions: classify(metrics, model, texts!), model: identityOf(model)}
+      },
+    )
+  })
+
+  app.post<{Body: ExplainBody}>(
+    '/explain',
+    {schema: {body: explainBodySchema(limits), response: {200: explainResponseSchema}}},
+    async request => {
+      const model = servingModel(holder)
+      const {text, top_k: topK = DEFAULT_TOP_K} = request.body
+      const explanation = model.bundle.explain(text, topK)
+      metrics.observeTextLength(text.length)
+      metrics.countPrediction(model, explanation.label)
+      return {...explanation, model: identityOf(model)}
+    },
+  )
+}
+
+/** The page's form post (no JavaScript) is answered with the page; a form post asking for JSON gets JSON. */
+function wantsPage(request: FastifyRequest): boolean {
+  const type = request.headers['content-type']?.toLowerCase()
+  if (type?.startsWith('application/x-www-form-urlencoded') !== true) return false
+  const accept = request.headers.accept ?? ''
+  return !(accept.includes('application/json') && !accept.includes('text/html'))
+}

@@ -1,0 +1,82 @@
+import {mkdtemp} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+import {describe, expect, it} from 'vitest'
+import {loadParams} from '../../src/core/config/index.js'
+import {csrFromRows, selectRows, toCsc, toDense} from '../../src/core/features/sparse.js'
+import {readCsrFile, writeCsrFile} from '../../src/core/features/store.js'
+import {ngrams, Vectorizer} from '../../src/core/features/vectorizer.js'
+
+const base = (await loadParams({cwd: '/nonexistent-dir', env: {}})).params.featurize
+
+describe('vectorizer', () => {
+  it('builds word n-grams like scikit-learn', () => {
+    expect(ngrams('a b c', 1, 2)).toEqual(['a', 'b', 'c', 'a b', 'b c'])
+    expect(ngrams('a b c', 2, 3)).toEqual(['a b', 'b c', 'a b c'])
+    expect(ngrams('', 1, 2)).toEqual([])
+  })
+
+  it('computes TF-IDF with smooth idf and L2 rows (scikit-learn values)', () => {
+    const {vectorizer, X} = Vectorizer.fitTransform(['a b', 'a c', 'a'], {...base, method: 'tfidf', ngram_min: 1, ngram_max: 1, sublinear_tf: false})
+    expect(vectorizer.state.vocabulary).toEqual(['a', 'b', 'c'])
+    expect(vectorizer.state.idf![0]).toBeCloseTo(1, 12)
+    expect(vectorizer.state.idf![1]).toBeCloseTo(Math.log(4 / 2) + 1, 12)
+    const dense = toDense(X)
+    expect(dense[0][0]).toBeCloseTo(0.50854, 4)
+    expect(dense[0][1]).toBeCloseTo(0.86104, 4)
+    expect(dense[2]).toEqual([1, 0, 0])
+  })
+
+  it('counts bag-of-words, binary counts and sublinear tf', () => {
+    const bow = Vectorizer.fitTransform(['x x y'], {...base, method: 'bow', ngram_min: 1, ngram_max: 1})
+    expect(toDense(bow.X)).toEqual([[2, 1]])
+    const binary = Vectorizer.fitTransform(['x x y'], {...base, method: 'bow', binary: true, ngram_min: 1, ngram_max: 1})
+    expect(toDense(binary.X)).toEqual([[1, 1]])
+    const sub = Vectorizer.fitTransform(['x x y', 'y'], {...base, method: 'tfidf', sublinear_tf: true, ngram_min: 1, ngram_max: 1})
+    const idfX = Math.log(3 / 2) + 1
+    const raw = [(1 + Math.log(2)) * idfX, 1]
+    const norm = Math.hypot(...raw)
+    expect(toDense(sub.X)[0][0]).toBeCloseTo(raw[0] / norm, 12)
+  })
+
+  it('limits the vocabulary by document frequency and by total frequency', () => {
+    const docs = ['a b', 'a c', 'a d', 'a b']
+    const minDf = Vectorizer.fitTransform(docs, {...base, ngram_min: 1, ngram_max: 1, min_df: 2})
+    expect(minDf.vectorizer.state.vocabulary).toEqual(['a', 'b'])
+    const maxDf = Vectorizer.fitTransform(docs, {...base, ngram_min: 1, ngram_max: 1, max_df: 0.5})
+    expect(maxDf.vectorizer.state.vocabulary).toEqual(['b', 'c', 'd'])
+    const top = Vectorizer.fitTransform(docs, {...base, ngram_min: 1, ngram_max: 1, max_features: 2})
+    expect(top.vectorizer.state.vocabulary).toEqual(['a', 'b'])
+  })
+
+  it('transforms unseen text with the fitted vocabulary and ignores unknown terms', () => {
+    const {vectorizer} = Vectorizer.fitTransform(['good film', 'bad film'], {...base, method: 'bow', ngram_min: 1, ngram_max: 2})
+    const X = vectorizer.transform(['good film indeed', 'nothing known'])
+    expect(toDense(X)[0]).toEqual(vectorizer.state.vocabulary.map(t => (['good', 'film', 'good film'].includes(t) ? 1 : 0)))
+    expect(X.indptr[2] - X.indptr[1]).toBe(0)
+  })
+
+  it('explains an empty vocabulary', () => {
+    expect(() => Vectorizer.fitTransform(['a', 'b'], {...base, min_df: 5})).toThrow(/no term is left after min_df=5/)
+  })
+})
+
+describe('sparse matrices', () => {
+  const m = csrFromRows([new Map([[2, 1], [0, 3]]), new Map(), new Map([[1, 5]])], 3)
+
+  it('sorts columns, selects rows and transposes to CSC', () => {
+    expect(Array.from(m.indices)).toEqual([0, 2, 1])
+    expect(toDense(selectRows(m, [2, 0]))).toEqual([[0, 5, 0], [3, 0, 1]])
+    const csc = toCsc(m)
+    expect(Array.from(csc.indptr)).toEqual([0, 1, 2, 3])
+    expect(Array.from(csc.indices)).toEqual([0, 2, 0])
+  })
+
+  it('round-trips through the binary CSR file', async () => {
+    const file = path.join(await mkdtemp(path.join(tmpdir(), 'sentiops-csr-')), 'x.csr')
+    await writeCsrFile(file, m, Int32Array.from([1, 0, 1]))
+    const back = await readCsrFile(file)
+    expect(toDense(back.X)).toEqual(toDense(m))
+    expect(Array.from(back.labels)).toEqual([1, 0, 1])
+  })
+})

@@ -1,0 +1,40 @@
+import {describe, expect, it} from 'vitest'
+import {loadParams} from '../../src/core/config/index.js'
+import {createPreprocessor} from '../../src/core/text/index.js'
+
+const defaults = (await loadParams({cwd: '/nonexistent-dir', env: {}})).params.preprocess
+
+describe('the shared preprocessor', () => {
+  const clean = createPreprocessor(defaults)
+
+  it('lowercases, strips URLs, numbers and punctuation, lemmatizes', () => {
+    expect(clean('Loved the 2 MOVIES!!! See https://example.com/x?y=1 and www.foo.org')).toBe('love movie see')
+  })
+
+  it('keeps negations, including expanded contractions, and the deliberate keep-words', () => {
+    expect(clean("I don't love it")).toBe('not love')
+    expect(clean("It isn't good, but it's never boring")).toBe('not good but never bore')
+    expect(clean("can't won't")).toBe('not will not')
+    expect(clean('does n\'t work')).toBe('not work')
+    expect(clean('very good, too long')).toBe('very good too long')
+  })
+
+  it('treats typographic apostrophes like ASCII ones', () => {
+    expect(clean('It didn’t work')).toBe(clean("It didn't work"))
+  })
+
+  it('honours every switch', () => {
+    const raw = createPreprocessor({...defaults, lowercase: false, remove_urls: false, remove_numbers: false, remove_punctuation: false, remove_stopwords: false, keep_negations: false, normalize: 'none'})
+    expect(raw('The 2 Movies!')).toBe('The 2 Movies!')
+    const stem = createPreprocessor({...defaults, normalize: 'stem'})
+    expect(stem('boring movies running')).toBe('bore movi run')
+    const noNeg = createPreprocessor({...defaults, keep_negations: false})
+    expect(noNeg('never good')).toBe('good')
+    expect(clean('never good')).toBe('never good')
+  })
+
+  it('returns an empty string for text that is all noise', () => {
+    expect(clean('!!! 123 ... the a an')).toBe('')
+    expect(clean('')).toBe('')
+  })
+})
