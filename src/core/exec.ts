@@ -72,7 +72,7 @@ export const runCommand: CommandRunner = async (file, args, options = {}) => {
     })
   }
   if (result.timedOut) {
-    throw new ExternalError(`${command} timed out after ${Math.round((options.timeoutMs ?? 0) / 1000)} s`, {
+    throw new ExternalError(`${command} timed out after ${Number(((options.timeoutMs ?? 0) / 1000).toFixed(1))} s`, {
       suggestions: options.failureHint ? [options.failureHint] : [],
       data: {command, stderrTail: tail(maskSecrets(stderr, secrets))},
     })

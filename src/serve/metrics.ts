@@ -9,6 +9,9 @@ export const LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0
 /** Input length buckets (characters), up to the default serve.max_text_length. */
 export const TEXT_LENGTH_BUCKETS = [10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000]
 
+/** prom-client default metrics that are gauges with a `_total` suffix. */
+const MISNAMED_DEFAULT_METRICS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']
+
 export interface ModelIdentity {
   name: string
   version: string
@@ -81,7 +84,11 @@ export class ServeMetrics {
     // Both series exist from the start, so rate() and alerts work before the first failure.
     this.modelLoads.inc({result: 'success'}, 0)
     this.modelLoads.inc({result: 'failure'}, 0)
-    if (options.defaultMetrics !== false) collectDefaultMetrics({register: this.registry})
+    if (options.defaultMetrics !== false) {
+      collectDefaultMetrics({register: this.registry})
+      // Gauges named like counters (promtool rejects the suffix); the per-type gauges without it stay.
+      for (const name of MISNAMED_DEFAULT_METRICS) this.registry.removeSingleMetric(name)
+    }
   }
 
   get contentType(): string {

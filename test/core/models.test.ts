@@ -35,7 +35,7 @@ describe('logistic regression (sparse L-BFGS)', () => {
   it('reaches the optimum: the regularized gradient vanishes', () => {
     const {X, y} = toyData()
     const C = 0.5
-    const model = fitClassifier(X, y, 2, {...train, algorithm: 'lr', lr: {C, max_iter: 500, tol: 1e-9}}, ctx) as unknown as {weights: Float64Array; intercepts: Float64Array}
+    const model = fitClassifier(X, y, 2, {...train, algorithm: 'lr', lr: {C, max_iter: 500, tol: 1e-9, nb_scale: false, nb_alpha: 1}}, ctx) as unknown as {weights: Float64Array; intercepts: Float64Array}
     const grad = new Float64Array(3)
     let gb = 0
     const dense = toDense(X)
@@ -54,7 +54,7 @@ describe('logistic regression (sparse L-BFGS)', () => {
     const rows = [new Map([[0, 1]]), new Map([[1, 1]]), new Map([[2, 1]])]
     const X = csrFromRows([...rows, ...rows, ...rows], 3)
     const y = Int32Array.from([0, 1, 2, 0, 1, 2, 0, 1, 2])
-    const model = fitClassifier(X, y, 3, {...train, algorithm: 'lr', lr: {C: 10, max_iter: 200, tol: 1e-6}}, ctx)
+    const model = fitClassifier(X, y, 3, {...train, algorithm: 'lr', lr: {C: 10, max_iter: 200, tol: 1e-6, nb_scale: false, nb_alpha: 1}}, ctx)
     const p = model.predictProba(X)
     for (let i = 0; i < 3; i++) expect(p[i * 3 + i]).toBeGreaterThan(0.7)
     expect(p[0] + p[1] + p[2]).toBeCloseTo(1, 12)

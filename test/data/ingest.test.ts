@@ -93,13 +93,17 @@ describe('ingest: sources and formats', () => {
     expect([...(await readSplit(l1.files.train)), ...(await readSplit(l1.files.test))].map(r => r.text).sort()).toEqual(['bière', 'café', 'eau', 'thé'])
   })
 
-  it('reports progress while reading a file', async () => {
+  it('reports progress while reading a big file (not for small ones)', async () => {
     const cwd = await tempDir()
-    await put(cwd, 'r.csv', csvRows(100))
-    const reporter = recordingReporter()
-    await ingest(ingestParams({source: 'r.csv'}), {cwd, reporter})
-    expect(reporter.progressCalls).toBeGreaterThan(0)
-    expect(reporter.debugs).toContain('r.csv: reading as csv (by extension)')
+    await put(cwd, 'big.csv', csvRows(60_000)) // > 1 MiB
+    await put(cwd, 'small.csv', csvRows(100))
+    const big = recordingReporter()
+    await ingest(ingestParams({source: 'big.csv'}), {cwd, reporter: big})
+    expect(big.progressCalls).toBeGreaterThan(1)
+    expect(big.debugs).toContain('big.csv: reading as csv (by extension)')
+    const small = recordingReporter()
+    await ingest(ingestParams({source: 'small.csv'}), {cwd, reporter: small})
+    expect(small.progressCalls).toBe(0)
   })
 })
 
@@ -146,7 +150,13 @@ describe('ingest: labels and cleaning', () => {
     expect(error.message).toBe(
       'unknown label values in column "label": "positive" (2 rows, first at words.csv:2), "negative" (1 row, first at words.csv:3), "2" (1 row, first at words.csv:5); without ingest.label_map labels must be class indexes 0..1',
     )
-    expect((error as DataError).suggestions[0]).toContain(`--set 'ingest.label_map={"positive": 0, "negative": 1}'`)
+    // Values that name a class are suggested for that class.
+    expect((error as DataError).suggestions[0]).toContain(`--set 'ingest.label_map={"negative": 0, "positive": 1}'`)
+
+    await put(cwd, 'mixed.csv', 'text,label\na,1\nb,0\nc,neutral\n')
+    const mixed = await failure(() => ingest(ingestParams({source: 'mixed.csv'}), {cwd}))
+    expect(mixed.message).toMatch(/^unknown label values in column "label": "neutral" \(1 row, first at mixed\.csv:4\)/)
+    expect((mixed as DataError).suggestions[0]).toContain(`--set 'ingest.label_map={"0": 0, "1": 1}'`)
   })
 
   it('rejects a label map that points outside ingest.class_names', async () => {

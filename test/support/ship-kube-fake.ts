@@ -240,6 +240,8 @@ export class FakeKubeApi {
 
   private watch(res: ServerResponse, type: ResourceType, namespace: string | undefined, url: URL): void {
     res.writeHead(200, {'content-type': 'application/json', 'transfer-encoding': 'chunked'})
+    // Send the headers now: a client that stops watching waits for them before it can cancel.
+    res.flushHeaders()
     const name = /metadata\.name=([^,]+)/.exec(url.searchParams.get('fieldSelector') ?? '')?.[1]
     const watcher = {type, namespace, name, res}
     this.watchers.add(watcher)

@@ -8,9 +8,9 @@ import {cleanEnv, tempDir} from './helpers.js'
 const TSX = new URL('../../node_modules/tsx/dist/loader.mjs', import.meta.url).href
 const WORKER = path.join(import.meta.dirname, 'workers', 'concurrent-writer.ts')
 
-function runWorker(cwd: string, id: number, iterations: number): Promise<{code: number | null; stderr: string}> {
+function runWorker(cwd: string, id: number, iterations: number, startAt: number): Promise<{code: number | null; stderr: string}> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', TSX, WORKER, cwd, String(id), String(iterations)], {stdio: ['ignore', 'ignore', 'pipe']})
+    const child = spawn(process.execPath, ['--import', TSX, WORKER, cwd, String(id), String(iterations), String(startAt)], {stdio: ['ignore', 'ignore', 'pipe']})
     let stderr = ''
     child.stderr.on('data', chunk => (stderr += chunk))
     child.on('error', reject)
@@ -23,7 +23,9 @@ describe('concurrent writers on one file store', () => {
     const cwd = await tempDir()
     const workers = 4
     const iterations = 3
-    const results = await Promise.all(Array.from({length: workers}, (_, i) => runWorker(cwd, i, iterations)))
+    // Node + tsx start in about a second; all workers begin writing at the same instant after that.
+    const startAt = Date.now() + 3000
+    const results = await Promise.all(Array.from({length: workers}, (_, i) => runWorker(cwd, i, iterations, startAt)))
     for (const r of results) expect(r, r.stderr).toMatchObject({code: 0})
 
     const stores = openStores({cwd, env: cleanEnv()})

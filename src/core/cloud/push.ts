@@ -64,7 +64,7 @@ export async function pushImage(options: PushImageOptions): Promise<PushImageRes
   if (options.images.length === 0) throw new UserError('nothing to push: build an image first (`sentiops build`) or pass --image')
 
   if (options.dryRun) {
-    const host = cloud.ecr.registry_host || `<account>.dkr.ecr.${region}.amazonaws.com`
+    const host = cloud.ecr.registry_host || `ACCOUNT.dkr.ecr.${region}.amazonaws.com`
     const authDir = path.join(os.tmpdir(), 'sentiops-auth-XXXXXX')
     const login = builder.loginCommand(host, 'AWS', authDir)
     return {

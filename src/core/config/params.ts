@@ -61,6 +61,14 @@ export interface LrParams {
   C: number
   max_iter: number
   tol: number
+  /**
+   * NB-LR (Wang & Manning 2012, "NBSVM" with a logistic loss): scale each feature by its naive Bayes
+   * log-count ratio before fitting. Binary problems only. The ratios are folded into the weights, so the saved
+   * model is a plain logistic regression.
+   */
+  nb_scale: boolean
+  /** Smoothing of the log-count ratios. */
+  nb_alpha: number
 }
 
 export interface MnbParams {

@@ -32,7 +32,7 @@ export const paramsSchema = {
       remove_urls: bool(true),
       remove_numbers: bool(true),
       remove_punctuation: bool(true),
-      remove_stopwords: bool(true),
+      remove_stopwords: bool(false),
       keep_negations: bool(true),
       keep_words: {type: 'array', items: {type: 'string'}, default: ['but', 'very', 'too', 'more', 'most', 'only']},
       normalize: oneOf('lemma', ['lemma', 'stem', 'none']),
@@ -54,7 +54,7 @@ export const paramsSchema = {
       algorithm: oneOf('lr', ['lr', 'mnb', 'rf', 'gb', 'xgb']),
       seed: int(42, 0),
       model_dir: str('models/model'),
-      lr: section({C: num(4, {exclusiveMinimum: 0}), max_iter: int(200, 1), tol: num(1e-4, {exclusiveMinimum: 0})}),
+      lr: section({C: num(30, {exclusiveMinimum: 0}), max_iter: int(200, 1), tol: num(1e-4, {exclusiveMinimum: 0}), nb_scale: bool(true), nb_alpha: num(1, {exclusiveMinimum: 0})}),
       mnb: section({alpha: num(1, {exclusiveMinimum: 0}), backend: oneOf('sparse', ['sparse', 'mljs'])}),
       rf: section({
         n_estimators: int(100, 1),

@@ -25,6 +25,8 @@ export class RowCollector {
   conflictingDuplicates = 0
   private readonly seen = new FirstOccurrenceIndex(this.texts)
   private readonly unknown = new Map<string, {count: number; first: string}>()
+  /** Class indexes seen as labels (used to suggest a label map). */
+  private readonly indexesSeen = new Set<number>()
 
   constructor(
     private readonly mapper: LabelMapper,
@@ -46,6 +48,7 @@ export class RowCollector {
         this.reject(raw, where, row.line)
         continue
       }
+      this.indexesSeen.add(label)
       const first = this.seen.findOrAdd(text, this.texts.length)
       if (first !== -1) {
         this.dropped.duplicate++
@@ -75,18 +78,29 @@ export class RowCollector {
     const values = [...this.unknown].sort((a, b) => b[1].count - a[1].count)
     const shown = values.slice(0, 10).map(([value, {count, first}]) => `${JSON.stringify(value)} (${count} ${count === 1 ? 'row' : 'rows'}, first at ${first})`)
     const more = values.length > 10 ? ` and ${values.length - 10} more` : ''
-    const example = values
-      .slice(0, k)
-      .map(([value], i) => `${JSON.stringify(value)}: ${i}`)
-      .join(', ')
+    const example = suggestLabelMap(values.map(([value]) => value), classNames, this.indexesSeen)
     throw new DataError(
       `unknown label values in column "${this.columns.label}": ${shown.join(', ')}${more}; without ingest.label_map labels must be class indexes 0..${k - 1}`,
       {
-        suggestions: [`map them to classes, e.g. --set 'ingest.label_map={${example}}' (rows with other labels are then dropped and counted)`],
+        suggestions: [`map labels to classes, e.g. --set 'ingest.label_map=${example}' (rows with other labels are then dropped and counted)`],
         data: {unknownLabels: Object.fromEntries(values.map(([value, {count}]) => [value, count]))},
       },
     )
   }
+}
+
+/**
+ * An example label map for the error message: an unknown value that names a class maps to it ("Positive" →
+ * the index of "positive"); otherwise a class index already used as a label maps to itself; otherwise a
+ * placeholder says what to fill in.
+ */
+function suggestLabelMap(unknown: readonly string[], classNames: readonly string[], indexesSeen: ReadonlySet<number>): string {
+  const entries = classNames.map((name, c) => {
+    const named = unknown.find(value => value.toLowerCase() === name.trim().toLowerCase())
+    const key = named ?? (indexesSeen.has(c) ? String(c) : `<label for ${name}>`)
+    return `${JSON.stringify(key)}: ${c}`
+  })
+  return `{${entries.join(', ')}}`
 }
 
 /** A text value as a string: numbers and booleans by their text, missing as "", objects are an error. */

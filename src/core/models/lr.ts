@@ -1,4 +1,5 @@
 import type {LrParams} from '../config/params.js'
+import {ConfigError} from '../errors.js'
 import type {CsrMatrix} from '../features/sparse.js'
 import type {AlgorithmSpec, Classifier, SerializedClassifier} from './classifier.js'
 import {checkTrainingData, sigmoid, softmaxRows, toNumbers} from './guards.js'
@@ -73,6 +74,29 @@ export class LogisticRegression implements Classifier {
   }
 }
 
+/** r_j = log((p_j/|p|₁) / (q_j/|q|₁)) with p, q the α-smoothed feature sums of class 1 and class 0. */
+function logCountRatios(X: CsrMatrix, y: Int32Array, alpha: number): Float64Array {
+  const p = new Float64Array(X.cols).fill(alpha)
+  const q = new Float64Array(X.cols).fill(alpha)
+  for (let r = 0; r < X.rows; r++) {
+    const target = y[r] === 1 ? p : q
+    for (let k = X.indptr[r]; k < X.indptr[r + 1]; k++) target[X.indices[k]] += Math.abs(X.data[k])
+  }
+  let sp = 0
+  let sq = 0
+  for (let j = 0; j < X.cols; j++) {
+    sp += p[j]
+    sq += q[j]
+  }
+  return Float64Array.from(p, (pj, j) => Math.log(pj / sp / (q[j] / sq)))
+}
+
+function scaleColumns(X: CsrMatrix, scale: Float64Array): CsrMatrix {
+  const data = new Float64Array(X.data.length)
+  for (let k = 0; k < data.length; k++) data[k] = X.data[k] * scale[X.indices[k]]
+  return {...X, data}
+}
+
 export function normalize(imp: Float64Array): Float64Array {
   let sum = 0
   for (const v of imp) sum += v
@@ -83,8 +107,11 @@ export function normalize(imp: Float64Array): Float64Array {
 export const lrSpec: AlgorithmSpec<LrParams> = {
   name: 'lr',
   description: 'logistic regression, L2, L-BFGS on sparse rows',
-  fit(X, y, nClasses, params, ctx) {
-    checkTrainingData(X, y, nClasses)
+  fit(X0, y, nClasses, params, ctx) {
+    checkTrainingData(X0, y, nClasses)
+    if (params.nb_scale && nClasses !== 2) throw new ConfigError(`train.lr.nb_scale works for two classes only (this data has ${nClasses})`)
+    const ratios = params.nb_scale ? logCountRatios(X0, y, params.nb_alpha) : undefined
+    const X = ratios ? scaleColumns(X0, ratios) : X0
     const n = X.rows
     const d = X.cols
     const vectors = nClasses === 2 ? 1 : nClasses
@@ -143,7 +170,10 @@ export const lrSpec: AlgorithmSpec<LrParams> = {
     })
     if (!result.converged) ctx.reporter.warn(`lr: L-BFGS stopped after ${result.iterations} iterations without reaching tol=${params.tol}; raise train.lr.max_iter`)
     ctx.reporter.debug(`lr: ${result.iterations} iterations, objective ${result.f.toFixed(6)}`)
-    return new LogisticRegression(nClasses, d, result.x.slice(0, vectors * d), result.x.slice(vectors * d))
+    const weights = result.x.slice(0, vectors * d)
+    // NB-LR: w·(r∘x) = (w∘r)·x, so the ratios fold into the weights and prediction needs nothing special.
+    if (ratios) for (let j = 0; j < d; j++) weights[j] *= ratios[j]
+    return new LogisticRegression(nClasses, d, weights, result.x.slice(vectors * d))
   },
   load(json) {
     const j = json as SerializedClassifier & {weights: number[]; intercepts: number[]}

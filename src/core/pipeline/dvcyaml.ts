@@ -10,11 +10,11 @@ import {ConfigError, UserError} from '../errors.js'
 import {readDvcConfig} from './dvc-config.js'
 import {dvcYamlSchema} from './dvc-yaml-schema.js'
 import {
-  Context, CtxDict, CtxList, InterpolationError, expressionsIn, keyText, parseExpression, sourceName, toNode, toStr,
+  Context, CtxDict, CtxList, CtxValue, InterpolationError, expressionsIn, keyText, parseExpression, sourceName, toNode, toStr,
   type CtxInput, type ParsingConfig,
 } from './interpolate.js'
 import {DEFAULT_PARAMS_FILE, ParamsFiles} from './params-file.js'
-import {isPyMap, parseDocument, type ParsedDocument, type PyMap, type PyScalar, type PyValue} from './pyvalue.js'
+import {isPyMap, parseDocument, toPlainJson, type ParsedDocument, type PyMap, type PyScalar, type PyValue} from './pyvalue.js'
 import type {OutKind, Pipeline, Stage, StageOut, StageParams} from './types.js'
 
 export const PIPELINE_FILE = 'dvc.yaml'
@@ -217,14 +217,14 @@ class PipelineResolver {
     await this.loadVars(global, data.get('vars') ?? [], '.', ['vars'])
 
     const stages: Stage[] = []
-    const seen = new Map<string, Segment[]>()
+    const seen = new Set<string>()
     for (const [rawName, definition] of (data.get('stages') as PyMap | undefined) ?? new Map()) {
       const name = String(rawName)
       for (const stage of await this.expand(name, definition as PyMap, global)) {
         if (seen.has(stage.name)) {
           throw new ConfigError(`${locate(this.parsed, PIPELINE_FILE, ['stages', name])}: stage name '${stage.name}' is defined twice`)
         }
-        seen.set(stage.name, ['stages', name])
+        seen.add(stage.name)
         stages.push(stage)
       }
     }
@@ -387,7 +387,7 @@ class PipelineResolver {
       outs: [],
       frozen: booleanFlag(data.get('frozen'), () => fail('frozen', 'must be true or false')),
       alwaysChanged: booleanFlag(data.get('always_changed'), () => fail('always_changed', 'must be true or false')),
-      interpolated: [...tracked].flatMap(([file, keys]) => [...keys].map(([key, value]) => ({file, key, value}))),
+      interpolated: [...tracked].flatMap(([file, keys]) => [...keys].map(([key, value]) => ({file, key, value: toPlainJson(value)}))),
     }
     const desc = data.get('desc')
     if (typeof desc === 'string') stage.desc = desc
@@ -433,8 +433,8 @@ function isComposite(value: CtxInput): boolean {
 function describeType(value: CtxInput): string {
   if (value instanceof CtxList || Array.isArray(value)) return 'a list'
   if (value instanceof CtxDict || value instanceof Map) return 'a mapping'
-  if (typeof value === 'string') return `the string '${value}'`
-  return typeof value === 'object' && value !== null && 'value' in value ? `${typeof (value as {value: unknown}).value}` : String(value)
+  const scalar = value instanceof CtxValue ? value.value : value
+  return typeof scalar === 'string' ? `the string '${scalar}'` : `the value ${String(scalar)}`
 }
 
 function collectStrings(value: PyValue, out: string[]): void {

@@ -85,12 +85,13 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproResult>
     }
     // A dry run reads the md5 state (cheap status) but never saves it.
     const state = await Md5State.open(path.join(root, STATE_FILE))
-    const run = new Run(root, graph, {
+    const ctx: StatusContext = {
       root,
       hasher: new Hasher({state, ignore: new DvcIgnore(root)}),
       cache: new DvcCache(config.cacheDir),
       params: new ParamsFiles(root, overrides),
-    }, options, reporter, lockFile)
+    }
+    const run = new Run(graph, ctx, options, reporter, lockFile)
     try {
       return await run.all(order)
     } finally {
@@ -109,7 +110,6 @@ class Run {
   private readonly runner: StageRunner
 
   constructor(
-    private readonly root: string,
     private readonly graph: StageGraph,
     private readonly ctx: StatusContext,
     private readonly options: ReproduceOptions,
@@ -152,7 +152,7 @@ class Run {
 
   private async plan(stage: Stage): Promise<StagePlan> {
     if (this.options.force) return {name: stage.name, willRun: true, reasons: ['forced']}
-    const lock = (await Lockfile.read(this.root)).entry(stage.name)
+    const lock = (await Lockfile.read(this.ctx.root)).entry(stage.name)
     const reasons = await stageReasons(stage, lock, this.ctx)
     if (this.options.dryRun) {
       // Nothing runs in a dry run, so say which inputs an upstream stage that would run is going to rebuild.
@@ -164,7 +164,7 @@ class Run {
   }
 
   private async runStage(stage: Stage): Promise<void> {
-    const dir = path.resolve(this.root, stage.wdir)
+    const dir = path.resolve(this.ctx.root, stage.wdir)
     const outs = stage.outs.map(out => ({...out, abs: path.resolve(dir, out.path)}))
     if (stage.frozen) {
       this.reporter.info(`Verifying outputs in frozen stage: '${stage.name}'`)
@@ -173,12 +173,12 @@ class Run {
     }
     // Like DVC, refuse to start when a dep or param is missing: nothing is touched then.
     await this.inputs(stage)
-    const backup = await OutputBackup.create(this.root, stage.name, outs.map(o => ({abs: o.abs, persist: o.persist})))
+    const backup = await OutputBackup.create(this.ctx.root, stage.name, outs.map(o => ({abs: o.abs, persist: o.persist})))
     try {
       this.reporter.info(`Running stage '${stage.name}':`)
       const env: NodeJS.ProcessEnv = {
         ...process.env,
-        DVC_ROOT: process.env.DVC_ROOT ?? this.root,
+        DVC_ROOT: process.env.DVC_ROOT ?? this.ctx.root,
         DVC_STAGE: stage.name,
         ...(this.options.paramOverrides?.length ? {SENTIOPS_SET: this.options.paramOverrides.join('\n')} : {}),
       }
@@ -196,7 +196,7 @@ class Run {
 
   /** Hashes deps and reads params (both must exist), as DVC does before it runs a stage. */
   private async inputs(stage: Stage): Promise<{deps: Array<{path: string; digest: PathDigest}>; params: Array<{file: string; values: PyMap}>}> {
-    const dir = path.resolve(this.root, stage.wdir)
+    const dir = path.resolve(this.ctx.root, stage.wdir)
     const deps: Array<{path: string; digest: PathDigest}> = []
     for (const dep of stage.deps) {
       const digest = await this.ctx.hasher.digest(path.resolve(dir, dep))
@@ -226,7 +226,7 @@ class Run {
 
   /** Hashes and caches the outputs and replaces the stage's lock entry. */
   private async commit(stage: Stage, beforeLock?: () => Promise<void>): Promise<void> {
-    const dir = path.resolve(this.root, stage.wdir)
+    const dir = path.resolve(this.ctx.root, stage.wdir)
     const {deps, params} = await this.inputs(stage)
     const outs: Array<{path: string; digest: PathDigest}> = []
     for (const out of stage.outs) {
@@ -248,7 +248,7 @@ class Run {
       await gitignoreOutput(abs)
     }
     await beforeLock?.()
-    const written = await writeLockEntry(this.root, stage.name, buildLockEntry({cmd: stage.cmd, deps, params, outs}))
+    const written = await writeLockEntry(this.ctx.root, stage.name, buildLockEntry({cmd: stage.cmd, deps, params, outs}))
     if (written === 'created') this.reporter.info(`Generating lock file '${LOCK_FILE}'`)
     else if (written === 'updated') this.reporter.info(`Updating lock file '${LOCK_FILE}'`)
   }

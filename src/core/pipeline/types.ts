@@ -1,5 +1,3 @@
-import type {PyValue} from './pyvalue.js'
-
 /** Where a stage's output is declared in dvc.yaml; dvc.lock lists all three kinds under `outs`. */
 export type OutKind = 'outs' | 'metrics' | 'plots'
 
@@ -35,8 +33,11 @@ export interface Stage {
   frozen: boolean
   alwaysChanged: boolean
   desc?: string
-  /** Params-file keys this stage used through `${}` (DVC lists them in `dvc params diff`; they are not lock deps). */
-  interpolated: Array<{file: string; key: string; value: PyValue}>
+  /**
+   * Params-file values this stage read through `${}` (JSON-safe). DVC shows them in `dvc params diff` but does not
+   * make them params deps in dvc.lock; a change to one still re-runs the stage when it changes the cmd or a path.
+   */
+  interpolated: Array<{file: string; key: string; value: unknown}>
 }
 
 export interface Pipeline {

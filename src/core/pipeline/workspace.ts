@@ -5,7 +5,7 @@
  */
 import {randomBytes} from 'node:crypto'
 import {existsSync} from 'node:fs'
-import {cp, mkdir, open, readdir, readFile, rename, rm, unlink, writeFile} from 'node:fs/promises'
+import {cp, mkdir, open, readdir, readFile, rename, rm, unlink} from 'node:fs/promises'
 import path from 'node:path'
 import {UserError} from '../errors.js'
 import {writeFileAtomic, writeJsonAtomic} from '../fs/atomic.js'
@@ -17,10 +17,9 @@ const SENTIOPS_TMP = path.join(DVC_DIR, 'tmp', 'sentiops')
 export async function ensureDvcDir(root: string): Promise<boolean> {
   const dir = path.join(root, DVC_DIR)
   if (existsSync(dir)) return false
-  await mkdir(dir, {recursive: true})
-  await writeFile(path.join(dir, '.gitignore'), '/config.local\n/tmp\n/cache\n')
+  await writeFileAtomic(path.join(dir, '.gitignore'), '/config.local\n/tmp\n/cache\n')
   // Outside a git work tree DVC refuses to run unless the repository says it has no SCM (`dvc init --no-scm`).
-  await writeFile(path.join(dir, 'config'), insideGitWorkTree(root) ? '' : '[core]\n    no_scm = True\n')
+  await writeFileAtomic(path.join(dir, 'config'), insideGitWorkTree(root) ? '' : '[core]\n    no_scm = True\n')
   return true
 }
 

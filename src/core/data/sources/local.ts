@@ -51,17 +51,21 @@ export async function resolveLocal(pattern: string, cwd: string): Promise<LocalF
   return Promise.all(files.map(async file => ({path: file, where: displayPath(file, cwd), size: (await stat(file)).size})))
 }
 
-/** The bytes of a file, in 1 MiB chunks, with progress. */
+/** Files smaller than this are read in a blink: no progress lines for them. */
+const PROGRESS_MIN_BYTES = 1 << 20
+
+/** The bytes of a file, in 1 MiB chunks, with progress for big files. */
 export async function* fileChunks(
   file: string,
   options: {where: string; size?: number; reporter?: Reporter; signal?: AbortSignal},
 ): AsyncGenerator<Buffer> {
   const stream = createReadStream(file, {highWaterMark: 1 << 20, signal: options.signal})
+  const reporter = options.size === undefined || options.size >= PROGRESS_MIN_BYTES ? options.reporter : undefined
   let done = 0
   try {
     for await (const chunk of stream) {
       done += (chunk as Buffer).length
-      options.reporter?.progress(`Reading ${options.where}`, done, options.size)
+      reporter?.progress(`Reading ${options.where}`, done, options.size)
       yield chunk as Buffer
     }
   } catch (error) {

@@ -102,7 +102,7 @@ export class GradTreeGrower {
   private readonly zeroPolicy: boolean
 
   constructor(
-    private readonly X: CsrMatrix,
+    X: CsrMatrix,
     private readonly bins: FeatureBins,
     private readonly cols: SortedColumns,
     private readonly opt: GradTreeOptions,

@@ -28,6 +28,6 @@ export class FileStoreRoot {
   /** Runs a read-modify-write step while holding the store's writer lock. */
   async locked<T>(fn: () => Promise<T>): Promise<T> {
     await this.init()
-    return fn()
+    return withFileLock(this.layout.lockFile, fn, this.lockOptions)
   }
 }
