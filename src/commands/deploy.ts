@@ -38,7 +38,8 @@ ${EXIT_CODE_HELP}`
     if (!image) throw new UserError('no image to deploy: run `sentiops push` first or pass --image REGISTRY/REPOSITORY:TAG')
     const result = await deploy({cwd, cloud, params, image, dryRun: this.flags['dry-run'], outputDir: this.flags['output-dir'], reporter: this.reporter})
     if (result.dryRun) {
-      if (!this.flags['output-dir']) this.log(result.manifests.map(m => YAML.stringify(m)).join('---\n'))
+      if (this.flags['output-dir']) this.log(`wrote ${result.files.length} manifests (Secret values masked) to ${this.flags['output-dir']}`)
+      else this.log(result.manifests.map(m => YAML.stringify(m)).join('---\n'))
       this.log(formatPlan('deploy plan (dry run)', result.plan))
       return result
     }

@@ -5,6 +5,7 @@ import {Args, Flags} from '@oclif/core'
 import {BaseCommand, EXIT_CODE_HELP} from '../cli/base-command.js'
 import {fmt, relativePath, setFlag} from '../cli/flags.js'
 import {inProcessRunner} from '../cli/in-process-runner.js'
+import {envAssignments} from '../core/config/index.js'
 import {reproduce, shellRunner} from '../core/pipeline/index.js'
 import {ensurePipelineFiles} from '../core/stages/init.js'
 
@@ -41,7 +42,8 @@ ${EXIT_CODE_HELP}`
       targets: targets.length ? targets : undefined,
       force: this.flags.force,
       dryRun: this.flags['dry-run'],
-      paramOverrides: this.flags.set,
+      // Env overrides count as params for change detection and the lock, exactly like --set.
+      paramOverrides: [...envAssignments(), ...this.flags.set],
       runner: inProcessRunner(this.config, shellRunner),
       reporter: this.reporter,
     })

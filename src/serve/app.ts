@@ -1,7 +1,7 @@
 import Fastify, {type FastifyInstance, type FastifyServerOptions} from 'fastify'
 import {AccessLogController} from './access-log.js'
 import {installCors, parseCorsOrigins} from './cors.js'
-import {formatValidationError, frameworkErrorHandler, installErrorHandling} from './http-errors.js'
+import {clientErrorHandler, formatValidationError, frameworkErrorHandler, installErrorHandling} from './http-errors.js'
 import {ServeMetrics, UNMATCHED_ROUTE} from './metrics.js'
 import type {ModelHolder} from './model-holder.js'
 import {Page} from './page.js'
@@ -63,6 +63,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     ajv: {customOptions: {coerceTypes: false, removeAdditional: false, allErrors: false}},
     schemaErrorFormatter: formatValidationError,
     frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
   })
 
   // JSON only (plus the per-route form and CSV parsers): a text/plain body is a 415, not a string to validate.

@@ -1,4 +1,5 @@
 import {STATUS_CODES} from 'node:http'
+import type {Socket} from 'node:net'
 import type {FastifyError, FastifyInstance, FastifyReply, FastifyRequest} from 'fastify'
 
 /** A client-facing error with its status: the message is sent as is, so it must not contain secrets. */
@@ -133,4 +134,23 @@ function truncate(text: string, max: number): string {
 export function frameworkErrorHandler(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
   const status = error.statusCode && error.statusCode < 500 ? error.statusCode : 400
   reply.code(status).send(errorBody(status, error.code === 'FST_ERR_BAD_URL' ? 'the request URL is malformed' : error.message))
+}
+
+/**
+ * For Fastify's `clientErrorHandler`: bytes Node's HTTP parser rejects (malformed request lines or headers,
+ * slow headers) get the same `{error, message}` body, then the connection is closed.
+ */
+export function clientErrorHandler(error: NodeJS.ErrnoException, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return
+  const [status, message] =
+    error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, 'the request did not arrive in time']
+      : error.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'the request headers are too large']
+        : [400, 'the request is not valid HTTP/1.1']
+  const body = JSON.stringify(errorBody(status, message))
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`)
+  }
+  socket.destroy()
 }

@@ -66,3 +66,11 @@ describe('params loading', () => {
     await expect(loadParams({cwd: await dirWith(), file: 'nope.yaml', env: {}})).rejects.toThrow(/params file not found/)
   })
 })
+
+describe('the generated params validator', () => {
+  it('is up to date with src/core/config/schema.ts', async () => {
+    const {execFileSync} = await import('node:child_process')
+    const root = path.resolve(import.meta.dirname, '../..')
+    expect(() => execFileSync(process.execPath, ['--import', 'tsx', 'scripts/gen-params-validator.mjs', '--check'], {cwd: root, stdio: 'pipe'})).not.toThrow()
+  })
+})

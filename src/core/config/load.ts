@@ -1,9 +1,10 @@
 import {readFile} from 'node:fs/promises'
 import path from 'node:path'
-import {Ajv, type ErrorObject} from 'ajv'
+import type {ErrorObject} from 'ajv'
 import YAML from 'yaml'
 import {ConfigError} from '../errors.js'
 import type {Params} from './params.js'
+import validator from './params-validator.generated.js'
 import {paramsSchema} from './schema.js'
 
 export const DEFAULT_PARAMS_FILE = 'params.yaml'
@@ -24,9 +25,8 @@ export interface LoadedParams {
   file?: string
 }
 
-let validator: ReturnType<Ajv['compile']> | undefined
+/** The validator is generated from ./schema.ts at build time: no Ajv import or compile when a command starts. */
 function validate(data: unknown): ErrorObject[] {
-  validator ??= new Ajv({useDefaults: true, allErrors: true, strict: false}).compile(paramsSchema)
   return validator(data) ? [] : [...(validator.errors ?? [])]
 }
 
@@ -107,15 +107,18 @@ export function parseAssignment(assignment: string): [string, unknown] {
   return [key, value]
 }
 
-/** SENTIOPS__TRAIN__ALGORITHM=mnb → train.algorithm = mnb (double underscore separates levels). */
-function envOverrides(env: NodeJS.ProcessEnv): Array<[string, unknown]> {
-  const out: Array<[string, unknown]> = []
+/** SENTIOPS__TRAIN__ALGORITHM=mnb → "train.algorithm=mnb" (double underscore separates levels), sorted by key. */
+export function envAssignments(env: NodeJS.ProcessEnv = process.env): string[] {
+  const out: string[] = []
   for (const [name, value] of Object.entries(env)) {
     if (!name.startsWith('SENTIOPS__') || value === undefined) continue
-    const key = schemaKeyPath(name.slice('SENTIOPS__'.length).split('__'))
-    out.push(parseAssignment(`${key}=${value}`))
+    out.push(`${schemaKeyPath(name.slice('SENTIOPS__'.length).split('__'))}=${value}`)
   }
-  return out.sort(([a], [b]) => a.localeCompare(b))
+  return out.sort()
+}
+
+function envOverrides(env: NodeJS.ProcessEnv): Array<[string, unknown]> {
+  return envAssignments(env).map(parseAssignment)
 }
 
 export function setAt(target: Record<string, unknown>, dotted: string, value: unknown): void {

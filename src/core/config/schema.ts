@@ -14,12 +14,12 @@ export const paramsSchema = {
   additionalProperties: false,
   properties: {
     ingest: section({
-      source: {type: 'string', minLength: 1, default: 'builtin:uci'},
+      source: {type: 'string', pattern: '\\S', default: 'builtin:uci'},
       format: oneOf('auto', ['auto', 'csv', 'tsv', 'json', 'jsonl']),
       text_column: str('text'),
       label_column: str('label'),
       label_map: {type: 'object', additionalProperties: {type: 'integer', minimum: 0}, default: {}},
-      class_names: {type: 'array', items: {type: 'string', minLength: 1}, minItems: 2, default: ['negative', 'positive']},
+      class_names: {type: 'array', items: {type: 'string', pattern: '\\S'}, minItems: 2, default: ['negative', 'positive']},
       encoding: oneOf('utf-8', ['utf-8', 'windows-1252', 'latin1']),
       test_size: num(0.2, {exclusiveMinimum: 0, exclusiveMaximum: 1}),
       seed: int(42, 0),
@@ -95,7 +95,7 @@ export const paramsSchema = {
       stage: oneOf('None', ['None', 'Staging', 'Production', 'Archived']),
       alias: {type: 'string', pattern: '^([A-Za-z_][A-Za-z0-9_-]*)?$', default: ''},
       archive_existing: bool(false),
-      gates: {type: 'array', items: {type: 'string', minLength: 1}, default: []},
+      gates: {type: 'array', items: {type: 'string', pattern: '\\S'}, default: []},
       against: str(''),
       min_delta: num(0),
     }),

@@ -9,7 +9,7 @@ import type {DvcCache} from './cache.js'
 import type {Hasher, PathDigest} from './hash.js'
 import type {LockEntry, LockedPath} from './lock.js'
 import {DEFAULT_PARAMS_FILE, type ParamsFiles} from './params-file.js'
-import {NOT_FOUND, describePyValue, findKey, getDotted, pyEquals, pyScalarStr, type PyMap, type PyScalar, type PyValue} from './pyvalue.js'
+import {NOT_FOUND, describePyValue, isPyMap, findKey, getDotted, pyEquals, pyScalarStr, type PyMap, type PyScalar, type PyValue} from './pyvalue.js'
 import type {Stage, StageParams} from './types.js'
 
 export interface StatusContext {
@@ -92,8 +92,22 @@ async function paramChanges(params: StageParams, recorded: PyMap | undefined, di
     else {
       const before = recorded.get(lockKey)!
       const now = actual.get(ownKey)!
-      if (!pyEquals(before, now)) reasons.push(`param ${name(key)} modified: ${describePyValue(before)} -> ${describePyValue(now)}`)
+      if (!pyEquals(before, now)) reasons.push(...describeParamChange(name(key), before, now))
     }
   }
   return reasons
+}
+
+/** For a whole section (a map), name the leaf keys that changed: "param train.algorithm modified: lr -> mnb". */
+function describeParamChange(key: string, before: PyValue, now: PyValue): string[] {
+  if (!isPyMap(before) || !isPyMap(now)) return [`param ${key} modified: ${describePyValue(before)} -> ${describePyValue(now)}`]
+  const out: string[] = []
+  const keys = new Set<PyScalar>([...before.keys(), ...now.keys()])
+  for (const k of keys) {
+    const child = `${key}.${String(k)}`
+    if (!before.has(k)) out.push(`param ${child} new`)
+    else if (!now.has(k)) out.push(`param ${child} deleted`)
+    else if (!pyEquals(before.get(k)!, now.get(k)!)) out.push(...describeParamChange(child, before.get(k)!, now.get(k)!))
+  }
+  return out
 }
