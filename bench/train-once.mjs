@@ -35,7 +35,7 @@ const data = positionals[0]
 const seed = Number(a.seed)
 const set = [`train.algorithm=${a.algo}`, `train.seed=${seed}`]
 if (a.profile === 'baseline') {
-  set.push('preprocess.normalize=none', 'featurize.ngram_max=1', 'featurize.sublinear_tf=false', 'featurize.max_features=5000', 'train.lr.C=1')
+  set.push('preprocess.normalize=none', 'preprocess.remove_stopwords=true', 'featurize.ngram_max=1', 'featurize.sublinear_tf=false', 'featurize.max_features=5000', 'train.lr.C=1', 'train.lr.nb_scale=false')
 } else if (a.profile !== 'default') throw new Error(`unknown --profile ${a.profile}`)
 if (a.features) set.push(`featurize.method=${a.features}`)
 else if (a.profile === 'baseline') set.push(`featurize.method=${a.algo === 'mnb' ? 'bow' : 'tfidf'}`)
