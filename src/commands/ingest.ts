@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand, EXIT_CODE_HELP} from '../cli/base-command.js'
 import {overridesFrom, relativePath, setFlag} from '../cli/flags.js'
-import {ingest} from '../core/data/index.js'
+import {formatDataReport, ingest} from '../core/data/index.js'
 
 export default class Ingest extends BaseCommand<typeof Ingest> {
   static override summary = 'Read labeled texts from a file, URL, S3 or the built-in data set and split them.'
@@ -36,13 +36,8 @@ ${EXIT_CODE_HELP}`
     })
     const {params} = await this.loadParams([...overrides, ...this.flags.set])
     const result = await ingest(params.ingest, {cwd: process.cwd(), reporter: this.reporter})
-    const r = result.report
-    const dropped = Object.entries(r.dropped.unmappedLabel).map(([label, n]) => `${n} "${label}"`)
-    this.log(`ingest: ${r.rowsRead} rows read from ${r.source}, ${r.rowsKept} kept → train ${r.train}, test ${r.test}`)
-    this.log(`  per class (train / test): ${r.classes.map((c, i) => `${c} ${r.perClass.train[i]} / ${r.perClass.test[i]}`).join(', ')}`)
-    this.log(`  dropped: ${r.dropped.empty} empty, ${r.dropped.duplicate} duplicate${dropped.length ? `, unmapped labels: ${dropped.join(', ')}` : ''}`)
-    this.log(`  text length (chars): min ${r.textLength.min}, p5 ${r.textLength.p5}, median ${r.textLength.p50}, p95 ${r.textLength.p95}, max ${r.textLength.max}`)
-    this.log(`  wrote ${relativePath(result.files.train)}, ${relativePath(result.files.test)}`)
+    this.log(formatDataReport(result.report))
+    this.log(`wrote        ${relativePath(result.files.train)}, ${relativePath(result.files.test)}`)
     return result
   }
 }

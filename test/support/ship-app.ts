@@ -18,9 +18,13 @@ export async function compileAppRoot(): Promise<{dir: string; remove(): Promise<
   for (const f of ['package.json', 'package-lock.json', 'bin/run.js']) await copyFile(path.join(REPO_ROOT, f), path.join(dir, f))
   await symlink(path.join(REPO_ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir')
   await symlink(path.join(REPO_ROOT, 'templates'), path.join(dir, 'templates'), 'dir')
-  const sources = (await readdir(path.join(REPO_ROOT, 'src'), {recursive: true}))
-    .filter(f => f.endsWith('.ts') && !f.endsWith('.d.ts'))
-    .map(f => path.join(REPO_ROOT, 'src', f))
+  const files = await readdir(path.join(REPO_ROOT, 'src'), {recursive: true})
+  const sources = files.filter(f => f.endsWith('.ts') && !f.endsWith('.d.ts')).map(f => path.join(REPO_ROOT, 'src', f))
+  // JavaScript in src/ (generated code, as scripts/build.sh copies it) goes over unchanged.
+  for (const f of files.filter(f => f.endsWith('.js'))) {
+    await mkdir(path.dirname(path.join(dir, 'dist', f)), {recursive: true})
+    await copyFile(path.join(REPO_ROOT, 'src', f), path.join(dir, 'dist', f))
+  }
   await execa(path.join(REPO_ROOT, 'node_modules', '.bin', 'esbuild'), [
     ...sources,
     `--outdir=${path.join(dir, 'dist')}`,

@@ -136,17 +136,12 @@ export class Kube {
   async waitForLoadBalancer(namespace: string, name: string, options: WaitOptions): Promise<string | undefined> {
     const ref = {apiVersion: 'v1', kind: 'Service', metadata: {name, namespace}}
     let address: string | undefined
-    try {
-      await poll(options, async () => {
-        const service = (await this.get(ref)) as {status?: {loadBalancer?: {ingress?: Array<{hostname?: string; ip?: string}>}}} | undefined
-        const ingress = service?.status?.loadBalancer?.ingress?.[0]
-        address = ingress?.hostname ?? ingress?.ip
-        return {done: Boolean(address), failed: false, message: address ? `LoadBalancer ${address}` : 'waiting for the LoadBalancer address'}
-      }, () => 'no LoadBalancer address yet')
-    } catch (error) {
-      if (error instanceof ExternalError && /no LoadBalancer address/.test(error.message)) return undefined
-      throw error
-    }
+    await poll(options, async () => {
+      const service = (await this.get(ref)) as {status?: {loadBalancer?: {ingress?: Array<{hostname?: string; ip?: string}>}}} | undefined
+      const ingress = service?.status?.loadBalancer?.ingress?.[0]
+      address = ingress?.hostname ?? ingress?.ip
+      return {done: Boolean(address), failed: false, message: address ? `LoadBalancer ${address}` : 'waiting for the LoadBalancer address'}
+    })
     return address
   }
 
@@ -194,7 +189,8 @@ export function rolloutState(d: KubeObject): RolloutState {
   return {done: true, failed: false, message: `${updated} replicas up to date and available`}
 }
 
-async function poll(options: WaitOptions, check: () => Promise<RolloutState>, timeoutMessage: (last: string) => string): Promise<void> {
+/** Polls until done; throws when the check reports failure, and on timeout when `timeoutMessage` is given. */
+async function poll(options: WaitOptions, check: () => Promise<RolloutState>, timeoutMessage?: (last: string) => string): Promise<void> {
   const deadline = Date.now() + options.timeoutMs
   let last = ''
   for (;;) {
@@ -203,7 +199,10 @@ async function poll(options: WaitOptions, check: () => Promise<RolloutState>, ti
     last = state.message
     if (state.done) return
     if (state.failed) throw new ExternalError(state.message)
-    if (Date.now() >= deadline) throw new ExternalError(timeoutMessage(last))
+    if (Date.now() >= deadline) {
+      if (timeoutMessage) throw new ExternalError(timeoutMessage(last))
+      return
+    }
     await new Promise(resolve => setTimeout(resolve, Math.min(options.pollMs ?? 2000, Math.max(0, deadline - Date.now()))))
   }
 }

@@ -158,6 +158,8 @@ export interface Params {
   register: RegisterParams
   serve: ServeParams
   experiment: ExperimentParams
+  /** Raw `cloud:` section; typed and validated by src/core/cloud/config.ts. */
+  cloud: Record<string, unknown>
 }
 
 export interface ExperimentParams {

@@ -110,6 +110,8 @@ export const paramsSchema = {
       grace_period_ms: int(10_000, 0),
       cors_origin: str(''),
     }),
+    // Build, push, cluster, deploy and teardown settings: validated with their own schema by src/core/cloud/config.ts.
+    cloud: {type: 'object', default: {}},
     experiment: section({
       name: str('sentiment-grid'),
       cv: int(5, 2, 50),

@@ -39,16 +39,17 @@ export interface ServeProcess {
 }
 
 /**
- * Starts the real `sentiops serve` (bin/run.js → dist/) on 127.0.0.1 and a free port, waits for its
- * "listening" log line and for the first 200 from POST /predict.
+ * Starts the real `sentiops serve` (bin/run.js → dist/), by default on 127.0.0.1 and a free port, waits for
+ * its "listening" log line and for the first 200 from POST /predict.
  */
-export async function spawnServe(args: string[], opts: {cwd: string; env?: NodeJS.ProcessEnv; waitForPredict?: boolean}): Promise<ServeProcess> {
+export async function spawnServe(args: string[], opts: {cwd: string; env?: NodeJS.ProcessEnv; waitForPredict?: boolean; addressFlags?: boolean}): Promise<ServeProcess> {
   const env: NodeJS.ProcessEnv = {...process.env, LOG_LEVEL: 'info', ...opts.env}
   for (const k of Object.keys(env)) {
     if ((k.startsWith('SENTIOPS_') || k.startsWith('MLFLOW_') || k === 'PORT' || k === 'HOST') && !(opts.env && k in opts.env)) delete env[k]
   }
   const started = performance.now()
-  const proc = spawn(process.execPath, [BIN, 'serve', '--host', '127.0.0.1', '--port', '0', ...args], {cwd: opts.cwd, env, stdio: ['ignore', 'pipe', 'pipe']})
+  const addressFlags = opts.addressFlags === false ? [] : ['--host', '127.0.0.1', '--port', '0']
+  const proc = spawn(process.execPath, [BIN, 'serve', ...addressFlags, ...args], {cwd: opts.cwd, env, stdio: ['ignore', 'pipe', 'pipe']})
   const logs: LogLine[] = []
   let stderr = ''
   let buffered = ''
