@@ -5,7 +5,7 @@
       clean_text (../shared/bench/textprep.py) -> drop texts shorter than 3 chars -> stratified 80/20 split
       -> TfidfVectorizer(max_features) fitted on train -> writes OUTDIR/{train,test}.{indptr,indices}.i32,
       .data.f64, .y.i32 (raw little-endian, CSR with sorted column indices) and OUTDIR/meta.json.
-  trees_baseline.py fit rf|gb|xgb OUTDIR PARAMS_JSON [--seed 42]
+  trees_baseline.py fit rf|gb|xgb OUTDIR PARAMS_JSON [--seed 42] [--threads N]
       fits one model on OUTDIR's train matrix and prints one JSON line: fit seconds (wall and CPU, all
       threads), test accuracy, single-row predict latency and the process's peak RSS (one model per process).
 
@@ -72,7 +72,7 @@ def prep(args):
     print(json.dumps(meta))
 
 
-def make_model(kind, p, seed):
+def make_model(kind, p, seed, threads):
     if kind == "rf":
         from sklearn.ensemble import RandomForestClassifier
         return RandomForestClassifier(
@@ -88,7 +88,8 @@ def make_model(kind, p, seed):
         return XGBClassifier(
             n_estimators=p["n_estimators"], learning_rate=p["eta"], max_depth=p["max_depth"], reg_lambda=p["lambda"],
             reg_alpha=p["alpha"], gamma=p["gamma"], min_child_weight=p["min_child_weight"], subsample=p["subsample"],
-            colsample_bytree=p["colsample_bytree"], max_bin=p["max_bin"], tree_method="hist", random_state=seed)
+            colsample_bytree=p["colsample_bytree"], max_bin=p["max_bin"], tree_method="hist", random_state=seed,
+            n_jobs=threads or None)
     raise ValueError(kind)
 
 
@@ -99,7 +100,7 @@ def fit(args):
     cols = meta["n_features"]
     Xtr, ytr = read_csr(args.outdir, "train", cols)
     Xte, yte = read_csr(args.outdir, "test", cols)
-    model = make_model(args.model, json.loads(args.params), args.seed)
+    model = make_model(args.model, json.loads(args.params), args.seed, args.threads)
     c0 = time.process_time()
     t0 = time.perf_counter()
     model.fit(Xtr, ytr)
@@ -118,6 +119,7 @@ def fit(args):
         version = xgboost.__version__
     print(json.dumps({
         "tool": "xgboost" if args.model == "xgb" else "sklearn", "version": version, "model": args.model,
+        "threads": args.threads or os.cpu_count() if args.model == "xgb" else 1,
         "fit_s": round(fit_s, 4), "cpu_s": round(cpu_s, 4), "accuracy": round(accuracy, 4),
         "predict_ms_p50": round(statistics.median(lat) * 1e3, 4),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
@@ -137,6 +139,7 @@ def main():
     f.add_argument("outdir")
     f.add_argument("params", help="the model's hyperparameters as JSON (params.yaml train.<model> keys)")
     f.add_argument("--seed", type=int, default=42)
+    f.add_argument("--threads", type=int, default=0, help="xgboost threads (0 = all cores, its default)")
     args = ap.parse_args()
     prep(args) if args.cmd == "prep" else fit(args)
 

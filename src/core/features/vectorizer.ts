@@ -1,5 +1,6 @@
 import type {FeaturizeParams} from '../config/params.js'
 import {DataError} from '../errors.js'
+import {IntBuffer, NgramIndex} from './ngram-index.js'
 import type {CsrMatrix} from './sparse.js'
 
 /** What the bundle stores of a fitted vectorizer: plain JSON. */
@@ -19,12 +20,25 @@ export interface VectorizerState {
  * Bag-of-words / TF-IDF over the space-separated tokens that the preprocessor produced.
  * TF-IDF follows scikit-learn's TfidfVectorizer: smooth idf = ln((1+n)/(1+df)) + 1, optional sublinear tf
  * (1 + ln tf), rows L2-normalized. BoW gives raw counts (or 0/1 with `binary`).
+ * N-grams are interned as integers (NgramIndex), so counting never builds n-gram strings.
  */
 export class Vectorizer {
-  private readonly index: Map<string, number>
+  private readonly index = new NgramIndex()
+  /** Node of the index → column, -1 for prefixes that are not terms. */
+  private column: Int32Array
+  private readonly idf?: Float64Array
 
   constructor(readonly state: VectorizerState) {
-    this.index = new Map(state.vocabulary.map((term, i) => [term, i]))
+    const nodes: number[] = []
+    const buffer = new IntBuffer(8)
+    for (const term of state.vocabulary) {
+      buffer.clear()
+      this.index.collect(term, term.split(' ').length, term.split(' ').length, true, buffer)
+      nodes.push(buffer.data[0])
+    }
+    this.column = new Int32Array(this.index.size).fill(-1)
+    nodes.forEach((node, col) => (this.column[node] = col))
+    if (state.idf) this.idf = Float64Array.from(state.idf)
   }
 
   get nFeatures(): number {
@@ -33,119 +47,106 @@ export class Vectorizer {
 
   static fitTransform(docs: readonly string[], params: FeaturizeParams): {vectorizer: Vectorizer; X: CsrMatrix} {
     const {ngram_min: nmin, ngram_max: nmax} = params
-    // Pass 1: give every n-gram a provisional id, remember each doc's ids, count df and total frequency.
-    const provisional = new Map<string, number>()
-    const terms: string[] = []
+    const index = new NgramIndex()
+    const all = new IntBuffer(Math.max(1024, docs.length * 16))
+    const offsets = new Int32Array(docs.length + 1)
     let df: Int32Array = new Int32Array(1024)
     let tf: Float64Array = new Float64Array(1024)
-    const docIds: Int32Array[] = []
     let stamp: Int32Array = new Int32Array(1024).fill(-1)
     for (let d = 0; d < docs.length; d++) {
-      const grams = ngrams(docs[d], nmin, nmax)
-      const ids = new Int32Array(grams.length)
-      for (let g = 0; g < grams.length; g++) {
-        let id = provisional.get(grams[g])
-        if (id === undefined) {
-          id = terms.length
-          provisional.set(grams[g], id)
-          terms.push(grams[g])
-          if (id >= df.length) {
-            df = growInt(df, 0)
-            tf = growFloat(tf)
-            stamp = growInt(stamp, -1)
-          }
-        }
-        ids[g] = id
+      const start = all.length
+      index.collect(docs[d], nmin, nmax, true, all)
+      if (index.size > df.length) {
+        const size = Math.max(index.size, df.length * 2)
+        df = resizeInt(df, size, 0)
+        tf = resizeFloat(tf, size)
+        stamp = resizeInt(stamp, size, -1)
+      }
+      const ids = all.data
+      for (let p = start; p < all.length; p++) {
+        const id = ids[p]
         tf[id]++
         if (stamp[id] !== d) {
           stamp[id] = d
           df[id]++
         }
       }
-      docIds.push(ids)
+      offsets[d + 1] = all.length
     }
     const n = docs.length
     // As scikit-learn: a fraction is compared unrounded (df >= min_df * n); values above 1 are document counts.
     const minDocs = params.min_df >= 1 ? params.min_df : params.min_df * n
     const maxDocs = params.max_df <= 1 ? params.max_df * n : params.max_df
     let kept: number[] = []
-    for (let id = 0; id < terms.length; id++) if (df[id] >= minDocs && df[id] <= maxDocs) kept.push(id)
-    if (params.max_features > 0 && kept.length > params.max_features) {
-      // Most frequent terms first; ties broken by term so the vocabulary is deterministic.
-      kept.sort((a, b) => tf[b] - tf[a] || (terms[a] < terms[b] ? -1 : 1))
-      kept = kept.slice(0, params.max_features)
-    }
-    kept.sort((a, b) => (terms[a] < terms[b] ? -1 : terms[a] > terms[b] ? 1 : 0))
+    for (let id = 0; id < index.size; id++) if (df[id] >= minDocs && df[id] <= maxDocs && (nmin <= 1 || depth(index, id) >= nmin)) kept.push(id)
+    if (params.max_features > 0 && kept.length > params.max_features) kept = mostFrequent(kept, tf, params.max_features, index)
     if (kept.length === 0) {
       throw new DataError(`featurize: no term is left after min_df=${params.min_df} / max_df=${params.max_df} on ${n} texts; lower featurize.min_df or check preprocess settings`)
     }
-    const column = new Int32Array(terms.length).fill(-1)
+    const texts = new Map(kept.map(id => [id, index.text(id)]))
+    kept.sort((a, b) => compareStrings(texts.get(a)!, texts.get(b)!))
+    const column = new Int32Array(index.size).fill(-1)
     kept.forEach((id, col) => (column[id] = col))
-    const vocabulary = kept.map(id => terms[id])
-    const idf = params.method === 'tfidf' ? kept.map(id => Math.log((1 + n) / (1 + df[id])) + 1) : undefined
-    const vectorizer = new Vectorizer({
+    const state: VectorizerState = {
       method: params.method,
       ngramMin: nmin,
       ngramMax: nmax,
       sublinearTf: params.sublinear_tf,
       binary: params.binary,
-      vocabulary,
-      idf,
-    })
-    const X = vectorizer.buildMatrix(docIds.length, d => {
-      const ids = docIds[d]
-      const cols: number[] = []
-      for (let g = 0; g < ids.length; g++) {
-        const c = column[ids[g]]
-        if (c >= 0) cols.push(c)
+      vocabulary: kept.map(id => texts.get(id)!),
+      idf: params.method === 'tfidf' ? kept.map(id => Math.log((1 + n) / (1 + df[id])) + 1) : undefined,
+    }
+    const vectorizer = new Vectorizer(state)
+    const X = vectorizer.buildMatrix(n, (d, out) => {
+      for (let p = offsets[d]; p < offsets[d + 1]; p++) {
+        const c = column[all.data[p]]
+        if (c >= 0) out.push(c)
       }
-      return cols
     })
     return {vectorizer, X}
   }
 
   transform(docs: readonly string[]): CsrMatrix {
     const {ngramMin, ngramMax} = this.state
-    return this.buildMatrix(docs.length, d => {
-      const cols: number[] = []
-      for (const gram of ngrams(docs[d], ngramMin, ngramMax)) {
-        const c = this.index.get(gram)
-        if (c !== undefined) cols.push(c)
+    const nodes = new IntBuffer(64)
+    return this.buildMatrix(docs.length, (d, out) => {
+      nodes.clear()
+      this.index.collect(docs[d], ngramMin, ngramMax, false, nodes)
+      for (let p = 0; p < nodes.length; p++) {
+        const c = this.column[nodes.data[p]]
+        if (c >= 0) out.push(c)
       }
-      return cols
     })
   }
 
   /** Turns each row's column occurrences into weighted, sorted CSR entries. */
-  private buildMatrix(rows: number, columnsOf: (row: number) => number[]): CsrMatrix {
-    const {method, sublinearTf, binary, idf} = this.state
+  private buildMatrix(rows: number, columnsOf: (row: number, out: IntBuffer) => void): CsrMatrix {
+    const {method, sublinearTf, binary} = this.state
+    const idf = this.idf
     const indptr = new Int32Array(rows + 1)
     let indices: Int32Array = new Int32Array(Math.max(16, rows * 8))
     let data: Float64Array = new Float64Array(indices.length)
     let nnz = 0
+    const cols = new IntBuffer(64)
     for (let r = 0; r < rows; r++) {
-      const cols = columnsOf(r)
-      cols.sort((a, b) => a - b)
-      if (nnz + cols.length > indices.length) {
-        const size = Math.max(indices.length * 2, nnz + cols.length)
-        const i2 = new Int32Array(size)
-        i2.set(indices.subarray(0, nnz))
-        const d2 = new Float64Array(size)
-        d2.set(data.subarray(0, nnz))
-        indices = i2
-        data = d2
+      cols.clear()
+      columnsOf(r, cols)
+      const sorted = cols.data.subarray(0, cols.length).sort()
+      if (nnz + sorted.length > indices.length) {
+        const size = Math.max(indices.length * 2, nnz + sorted.length)
+        indices = resizeInt(indices, size, 0)
+        data = resizeFloat(data, size)
       }
       const start = nnz
-      for (let k = 0; k < cols.length; ) {
+      for (let k = 0; k < sorted.length; ) {
         let j = k + 1
-        while (j < cols.length && cols[j] === cols[k]) j++
-        const count = j - k
-        let v = binary ? 1 : count
+        while (j < sorted.length && sorted[j] === sorted[k]) j++
+        let v = binary ? 1 : j - k
         if (method === 'tfidf') {
           if (sublinearTf && !binary) v = 1 + Math.log(v)
-          v *= idf![cols[k]]
+          v *= idf![sorted[k]]
         }
-        indices[nnz] = cols[k]
+        indices[nnz] = sorted[k]
         data[nnz] = v
         nnz++
         k = j
@@ -164,11 +165,32 @@ export class Vectorizer {
   }
 }
 
+/** The `limit` most frequent terms; ties at the cut broken by the term's text, so the result is deterministic. */
+function mostFrequent(ids: number[], tf: Float64Array, limit: number, index: NgramIndex): number[] {
+  const counts = Float64Array.from(ids, id => tf[id]).sort()
+  const cut = counts[counts.length - limit]
+  const above = ids.filter(id => tf[id] > cut)
+  const tied = ids.filter(id => tf[id] === cut)
+  const text = new Map(tied.map(id => [id, index.text(id)]))
+  tied.sort((a, b) => compareStrings(text.get(a)!, text.get(b)!))
+  return [...above, ...tied.slice(0, limit - above.length)]
+}
+
+function depth(index: NgramIndex, node: number): number {
+  let n = 0
+  for (let x = node; x !== -1; x = index.prefixOf[x]) n++
+  return n
+}
+
+/** Code-unit order, like Python's sorted() on BMP text and scikit-learn's vocabulary order. */
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0
+}
+
 /** Word n-grams of a space-separated token string, joined by single spaces (like scikit-learn's analyzer). */
 export function ngrams(doc: string, nmin: number, nmax: number): string[] {
   if (doc === '') return []
   const tokens = doc.split(' ')
-  if (nmin === 1 && nmax === 1) return tokens
   const out: string[] = []
   for (let n = nmin; n <= nmax; n++) {
     for (let i = 0; i + n <= tokens.length; i++) out.push(n === 1 ? tokens[i] : tokens.slice(i, i + n).join(' '))
@@ -176,15 +198,15 @@ export function ngrams(doc: string, nmin: number, nmax: number): string[] {
   return out
 }
 
-function growInt(a: Int32Array, fill: number): Int32Array {
-  const b = new Int32Array(a.length * 2)
-  b.set(a)
+function resizeInt(a: Int32Array, size: number, fill: number): Int32Array {
+  const b = new Int32Array(size)
+  b.set(a.subarray(0, Math.min(a.length, size)))
   if (fill !== 0) b.fill(fill, a.length)
   return b
 }
 
-function growFloat(a: Float64Array): Float64Array {
-  const b = new Float64Array(a.length * 2)
-  b.set(a)
+function resizeFloat(a: Float64Array, size: number): Float64Array {
+  const b = new Float64Array(size)
+  b.set(a.subarray(0, Math.min(a.length, size)))
   return b
 }
