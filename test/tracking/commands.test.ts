@@ -1,8 +1,9 @@
 import {createServer} from 'node:net'
 import {mkdir, readdir, writeFile} from 'node:fs/promises'
 import path from 'node:path'
+import {execa} from 'execa'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {sentiops, tempProject} from '../support/cli.js'
+import {BIN, sentiops, tempProject} from '../support/cli.js'
 import {FakeMlflowServer} from './fake-mlflow-server.js'
 import {makeBundle} from './helpers.js'
 
@@ -114,16 +115,22 @@ describe('models commands against a tracking server (contract fake)', () => {
     await fake.stop()
   })
 
+  /** The fake answers from this process, so the CLI must run without blocking it (no spawnSync). */
+  const sentiopsAsync = async (args: string[], opts: {cwd: string; env: Record<string, string>}) => {
+    const r = await execa(process.execPath, [BIN, ...args], {cwd: opts.cwd, env: {PATH: process.env.PATH, HOME: process.env.HOME, USER: 'cli-user', ...opts.env}, extendEnv: false, reject: false, timeout: 60_000})
+    return {code: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr)}
+  }
+
   it('(contract fake) registers over REST with MLFLOW_TRACKING_URI and lists the model', async () => {
     const cwd = await tempProject('sentiops-register-rest-')
     await makeBundle(path.join(cwd, 'models/model'))
     const token = FakeMlflowServer.token()
     fake.requiredAuth = `Bearer ${token}`
-    const env = {MLFLOW_TRACKING_URI: fake.url, MLFLOW_TRACKING_TOKEN: token}
-    const reg = sentiops(['register', '--name', 'remote', '--alias', 'champion', '--json'], {cwd, env})
+    const env = {MLFLOW_TRACKING_URI: fake.url, MLFLOW_TRACKING_TOKEN: token, MLFLOW_HTTP_REQUEST_MAX_RETRIES: '0'}
+    const reg = await sentiopsAsync(['register', '--name', 'remote', '--alias', 'champion', '--json'], {cwd, env})
     expect(reg.code, reg.stderr).toBe(0)
     expect(JSON.parse(reg.stdout).result.source).toMatch(/^mlflow-artifacts:\/0\/[0-9a-f]{32}\/artifacts\/model$/)
-    const list = sentiops(['models', 'list'], {cwd, env})
+    const list = await sentiopsAsync(['models', 'list'], {cwd, env})
     expect(list.stdout).toMatch(/^remote\s+v1\s+-\s+champion→v1/m)
     expect(reg.stdout + reg.stderr + list.stdout + list.stderr).not.toContain(token)
   })

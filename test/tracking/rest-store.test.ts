@@ -294,3 +294,14 @@ async function freePort(): Promise<number> {
   await new Promise<void>(resolve => server.close(() => resolve()))
   return port
 }
+
+describe('mlflow-artifacts URIs (spec §6.3)', () => {
+  it('maps artifact URIs onto the proxy under the tracking URI, with or without a host of their own', async () => {
+    const {MlflowHttpClient} = await import('../../src/core/tracking/rest-store/http.js')
+    const {RestArtifacts} = await import('../../src/core/tracking/rest-store/artifacts.js')
+    const atRoot = new RestArtifacts(new MlflowHttpClient(new URL('http://mlflow.local:5000/'), {env: {}}))
+    expect(atRoot.proxyUrl('mlflow-artifacts:/1/abc/artifacts', 'model/MLmodel')).toBe('http://mlflow.local:5000/api/2.0/mlflow-artifacts/artifacts/1/abc/artifacts/model/MLmodel')
+    const prefixed = new RestArtifacts(new MlflowHttpClient(new URL('https://dagshub.com/alice/repo.mlflow'), {env: {}}))
+    expect(prefixed.proxyUrl('mlflow-artifacts://other:7000/1/abc/artifacts', 'my file.json')).toBe('https://other:7000/alice/repo.mlflow/api/2.0/mlflow-artifacts/artifacts/1/abc/artifacts/my%20file.json')
+  })
+})

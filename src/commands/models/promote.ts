@@ -27,7 +27,7 @@ ${EXIT_CODE_HELP}`
     const stage = normalizeStage(this.flags.stage)
     const stores = openStores({trackingUri: this.flags['tracking-uri'], cwd: process.cwd(), reporter: this.reporter})
     const {name, version} = this.args
-    const before = this.flags['archive-existing'] ? await stores.registry.getLatestVersions(name, [stage]) : []
+    const before = this.flags['archive-existing'] ? (await stores.registry.searchModelVersions(name)).filter(v => v.currentStage === stage) : []
     const updated = await stores.registry.transitionStage(name, version, stage, this.flags['archive-existing'])
     const archived = before.filter(v => v.version !== updated.version).map(v => v.version)
     this.log(`models:/${name}/${updated.version} is now in ${updated.currentStage}${archived.length > 0 ? ` (archived: ${archived.map(v => `v${v}`).join(', ')})` : ''}`)

@@ -39,7 +39,8 @@ export class RestArtifacts {
   /** The proxy URL of `<artifactUri>/<relative>` (scheme, host and path prefix of the tracking URI). */
   proxyUrl(artifactUri: string, relative: string): string {
     const parsed = new URL(artifactUri)
-    const base = parsed.host ? `${this.http.base.protocol}//${parsed.host}${this.http.base.pathname}` : `${this.http.base.origin}${this.http.base.pathname}`
+    const origin = parsed.host ? `${new URL(this.http.origin).protocol}//${parsed.host}` : this.http.origin
+    const base = `${origin}${this.http.prefix}`
     const segments = `${parsed.pathname}/${relative}`.split('/').filter(Boolean).map(s => encodeURIComponent(decodeURIComponent(s)))
     return `${base}/api/2.0/mlflow-artifacts/artifacts/${segments.join('/')}`
   }

@@ -41,7 +41,10 @@ const TLS_ENV = ['MLFLOW_TRACKING_INSECURE_TLS', 'MLFLOW_TRACKING_SERVER_CERT_PA
 export class MlflowHttpClient {
   /** The tracking URI with credentials masked. */
   readonly displayUri: string
-  readonly base: URL
+  /** Scheme, host and port of the server. */
+  readonly origin: string
+  /** The tracking URI's path prefix without a trailing slash ('' at the root, '/owner/repo.mlflow' on DagsHub). */
+  readonly prefix: string
   private readonly auth: Auth
   private readonly policy: RetryPolicy
   private readonly reporter: Reporter
@@ -51,13 +54,8 @@ export class MlflowHttpClient {
     this.reporter = options.reporter ?? silentReporter
     this.auth = resolveAuth(env, trackingUrl)
     this.policy = retryPolicyFromEnv(env)
-    const base = new URL(trackingUrl.href)
-    base.username = ''
-    base.password = ''
-    base.search = ''
-    base.hash = ''
-    base.pathname = base.pathname.replace(/\/+$/, '')
-    this.base = base
+    this.origin = trackingUrl.origin
+    this.prefix = trackingUrl.pathname.replace(/\/+$/, '')
     this.displayUri = maskUri(trackingUrl.href).replace(/\/+$/, '')
     for (const name of TLS_ENV) {
       if (env[name]) this.reporter.warn(`${name} is not supported by sentiops; for a private CA start node with NODE_EXTRA_CA_CERTS=<pem file>`)
@@ -66,7 +64,7 @@ export class MlflowHttpClient {
 
   /** `<base>/<path>` keeping the tracking URI's path prefix (e.g. DagsHub's /<owner>/<repo>.mlflow). */
   url(pathAndQuery: string): string {
-    return `${this.base.origin}${this.base.pathname}/${pathAndQuery.replace(/^\/+/, '')}`
+    return `${this.origin}${this.prefix}/${pathAndQuery.replace(/^\/+/, '')}`
   }
 
   /** Calls a JSON endpoint such as `runs/get`; resolves to the parsed response body. */
