@@ -3,6 +3,9 @@ import {BaseCommand, EXIT_CODE_HELP} from '../cli/base-command.js'
 import {overridesFrom, relativePath, setFlag} from '../cli/flags.js'
 import {ALGORITHMS} from '../core/config/params.js'
 import {runTrain} from '../core/stages/train.js'
+import {modelParams, tracked, trackingEnabled} from '../core/stages/tracking.js'
+import {flattenParams} from '../core/tracking/inputs.js'
+import {trackingFlags} from '../cli/tracking-flags.js'
 
 export default class Train extends BaseCommand<typeof Train> {
   static override summary = 'Train a classifier on the featurized data and write the model bundle.'
@@ -20,15 +23,34 @@ ${EXIT_CODE_HELP}`
     algorithm: Flags.string({description: 'learner (train.algorithm)', options: [...ALGORITHMS]}),
     'model-dir': Flags.string({description: 'where to write the bundle (train.model_dir)'}),
     set: setFlag,
+    ...trackingFlags,
   }
 
   async run() {
     const overrides = overridesFrom({'train.algorithm': this.flags.algorithm, 'train.model_dir': this.flags['model-dir']})
     const {params} = await this.loadParams([...overrides, ...this.flags.set])
-    const {bundle, ...result} = await runTrain(params, {cwd: process.cwd(), reporter: this.reporter})
-    void bundle
+    const cwd = process.cwd()
+    const {result, run} = await tracked(
+      {enabled: trackingEnabled(this.flags.track), trackingUri: this.flags['tracking-uri'], experiment: this.flags.experiment, runName: this.flags['run-name'], cwd, reporter: this.reporter},
+      async handle => {
+        const {bundle, ...trained} = await runTrain(params, {cwd, reporter: this.reporter})
+        void bundle
+        if (handle) {
+          await handle.logParams(flattenParams(modelParams(params)))
+          await handle.logMetrics([
+            {key: 'fit_seconds', value: trained.fitSeconds},
+            {key: 'n_train', value: trained.rows},
+            {key: 'n_features', value: trained.features},
+          ])
+          await handle.setTags({'sentiops.stage': 'train', 'sentiops.data.md5': trained.dataHash})
+          await handle.logModel(trained.modelDir)
+        }
+        return trained
+      },
+    )
     this.log(`train: ${result.algorithm} on ${result.rows} rows × ${result.features} features in ${result.fitSeconds.toFixed(2)} s`)
     this.log(`  model bundle: ${relativePath(result.modelDir)}`)
-    return result
+    if (run) this.log(`  run: ${run.runId} (${run.runName}) in ${run.trackingUri}`)
+    return {...result, run}
   }
 }

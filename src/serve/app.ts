@@ -78,13 +78,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   const model = options.holder.model
   if (model) metrics.setModel(model)
-  options.holder.subscribe({
+  const unsubscribe = options.holder.subscribe({
     loaded: loaded => {
       metrics.setModel(loaded)
       metrics.countModelLoad('success')
     },
     failed: () => metrics.countModelLoad('failure'),
   })
+  app.addHook('onClose', async () => unsubscribe())
 
   // Once the holder closes (shutdown), every answer asks the client to close its keep-alive connection,
   // including requests that were already in flight.

@@ -62,7 +62,6 @@ export interface RunningServer {
  */
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   const {config} = options
-  const started = performance.now()
   const logLevel = checkLogLevel(options.logLevel ?? 'info')
   let log: HolderLog | undefined
   const holder = new ModelHolder({uri: config.model, resolve: options.resolve, load: options.load, log: forwardingLog(() => log)})
@@ -79,7 +78,13 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   await app.ready()
 
   const connections = trackConnections(app.server)
-  const port = await listen(app.server, config.host, config.port)
+  let port: number
+  try {
+    port = await listen(app.server, config.host, config.port)
+  } catch (error) {
+    await app.close()
+    throw error
+  }
   const address = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`
   app.log.info({address, host: config.host, port, model: config.model, watch_interval_s: config.watch_interval || undefined}, `sentiops serve listening at ${address}`)
 
@@ -117,7 +122,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
 
   const modelLoaded = holder.load().then(
     model => {
-      app.log.info({startup_ms: Math.round(performance.now() - started)}, 'ready')
+      app.log.info({since_process_start_ms: Math.round(process.uptime() * 1000)}, 'ready')
       if (config.watch_interval > 0) holder.watch(config.watch_interval * 1000)
       return model
     },

@@ -12,6 +12,7 @@ import {stagePaths} from './paths.js'
 
 export interface TrainResult {
   modelDir: string
+  dataHash: string
   algorithm: string
   rows: number
   features: number
@@ -52,5 +53,5 @@ export async function runTrain(params: Params, opts: {cwd: string; reporter: Rep
   }
   const parts = {meta, vectorizer, classifier}
   await saveBundle(paths.modelDir, parts)
-  return {modelDir: paths.modelDir, algorithm: params.train.algorithm, rows: X.rows, features: X.cols, fitSeconds, bundle: bundleFromParts(paths.modelDir, parts)}
+  return {modelDir: paths.modelDir, dataHash: meta.dataHash, algorithm: params.train.algorithm, rows: X.rows, features: X.cols, fitSeconds, bundle: bundleFromParts(paths.modelDir, parts)}
 }

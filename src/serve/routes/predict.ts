@@ -1,5 +1,6 @@
 import formbody from '@fastify/formbody'
 import type {FastifyInstance, FastifyReply, FastifyRequest} from 'fastify'
+import type {Explanation} from '../../core/bundle/types.js'
 import type {RouteContext} from '../app.js'
 import {HttpError} from '../http-errors.js'
 import type {ServingModel} from '../model-holder.js'
@@ -25,17 +26,18 @@ const DEFAULT_TOP_K = 10
 export function registerPredictRoutes(app: FastifyInstance, ctx: RouteContext): void {
   const {holder, metrics, limits, page} = ctx
 
-  const sendPage = (reply: FastifyReply, status: number, view: {text: string; error?: string; model?: ServingModel}) => {
-    const model = view.model ?? holder.model
-    let explanation
-    if (view.error === undefined && view.model) {
-      explanation = view.model.bundle.explain(view.text, PAGE_TOP_K)
-      metrics.observeTextLength(view.text.length)
-      metrics.countPrediction(view.model, explanation.label)
+  /** The page with the result for `text` (explained by `model`) or with an error message. */
+  const sendPage = (reply: FastifyReply, status: number, text: string, result: {model: ServingModel} | {error: string}) => {
+    const model = 'model' in result ? result.model : holder.model
+    let explanation: Explanation | undefined
+    if ('model' in result) {
+      explanation = result.model.bundle.explain(text, PAGE_TOP_K)
+      metrics.observeTextLength(text.length)
+      metrics.countPrediction(result.model, explanation.label)
     }
     const html = page.render({
-      text: view.text,
-      error: view.error,
+      text,
+      error: 'error' in result ? result.error : undefined,
       explanation,
       maxTextLength: limits.maxTextLength,
       modelName: model?.name ?? 'none loaded',
@@ -56,9 +58,10 @@ export function registerPredictRoutes(app: FastifyInstance, ctx: RouteContext): 
       async (request, reply) => {
         if (wantsPage(request)) {
           const text = typeof request.body?.text === 'string' ? request.body.text : ''
-          if (request.validationError) return sendPage(reply, 400, {text, error: request.validationError.message})
-          if (holder.model === undefined) return sendPage(reply, 503, {text, error: 'no model is loaded yet; retry shortly'})
-          return sendPage(reply, 200, {text, model: holder.model})
+          if (request.validationError) return sendPage(reply, 400, text, {error: request.validationError.message})
+          const model = holder.model
+          if (model === undefined) return sendPage(reply, 503, text, {error: 'no model is loaded yet; retry shortly'})
+          return sendPage(reply, 200, text, {model})
         }
         if (request.validationError) throw request.validationError
         const {text, texts} = request.body

@@ -83,7 +83,8 @@ export class ForestClassifier implements Classifier {
     const o = expectObject(json, 'rf model')
     const nClasses = positiveInt(o.nClasses, 'rf model nClasses')
     const nFeatures = positiveInt(o.nFeatures, 'rf model nFeatures')
-    const backend = o.backend === 'mljs' ? 'mljs' : 'sparse'
+    if (o.backend !== 'sparse' && o.backend !== 'mljs') throw corrupt(`rf model backend is ${JSON.stringify(o.backend)}, not sparse or mljs`)
+    const backend: ForestBackend = o.backend
     if (!Array.isArray(o.trees) || o.trees.length === 0) throw corrupt('rf model trees is not a non-empty array')
     const trees = o.trees.map((t, i) => {
       const tree = treeFromJSON(t, nClasses, nFeatures, `rf model trees[${i}]`)

@@ -232,7 +232,7 @@ export class GradTreeGrower {
 
   /** One pass over the node's entries (sorted by bin): a run of equal bins is one histogram bin. */
   private aggregate(es: number, ee: number): Histogram {
-    const hist = this.take(ee - es)
+    const hist = this.take(Math.min(ee - es, this.bins.nBins)) // one bin per run at most
     const {bin, g: hg, h: hh, c: hc} = hist
     const {eBin, eRow, g, h} = this
     let n = -1
