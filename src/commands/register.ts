@@ -5,16 +5,12 @@ import {openStores, registerModel, type RegisterResult} from '../core/tracking/i
 
 export default class Register extends BaseCommand<typeof Register> {
   static override summary = 'Register a model as a new version in the model registry, then promote it if the gate passes.'
-  static override description = `Creates the registered model when missing and a new version from a run's "model" artifact
-(--run-id) or from a bundle directory (--model-dir, default train.model_dir), which is first logged as a new run.
-The version then moves to --stage and/or gets --alias, unless the promotion gate rejects it: every --gate rule
-("f1>=0.80"; ops >=, >, <=, <, ==) must hold, and with --against the candidate must beat that model by --min-delta
-on --metric (default: the first gate's metric). A rejected version stays registered, tagged sentiops.gate=rejected
-with the reason, and the command exits 3. --force --reason "..." promotes anyway and records why.
-Defaults come from the register section of params.yaml. The store is --tracking-uri, else MLFLOW_TRACKING_URI,
-else ./mlruns (MLflow's file layout; a real \`mlflow ui --backend-store-uri ./mlruns\` shows it).
-
-${EXIT_CODE_HELP}`
+  static override description = [
+    'Creates the registered model when missing and a new version from a run\'s "model" artifact (--run-id) or from a bundle directory (--model-dir, default train.model_dir), which is first logged as a new run.',
+    'The version then moves to --stage and/or gets --alias, unless the promotion gate rejects it: every --gate rule ("f1>=0.80"; ops >=, >, <=, <, ==) must hold, and with --against the candidate must beat that model by --min-delta on --metric (default: the first gate\'s metric). A rejected version stays registered, tagged sentiops.gate=rejected with the reason, and the command exits 3. --force --reason "..." promotes anyway and records why.',
+    'Defaults come from the register section of params.yaml. The store is --tracking-uri, else MLFLOW_TRACKING_URI, else ./mlruns (MLflow\'s file layout; a real `mlflow ui --backend-store-uri ./mlruns` shows it).',
+    EXIT_CODE_HELP,
+  ].join('\n\n')
   static override examples = [
     '<%= config.bin %> <%= command.id %> --model-dir models/model --name sentiment --alias champion',
     '<%= config.bin %> <%= command.id %> --run-id 3fb393e51e434b498c23eb3cecdf92b9 --stage Staging --gate "f1>=0.80" --gate "accuracy>=0.78"',

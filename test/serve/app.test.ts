@@ -73,6 +73,8 @@ describe('POST /predict', () => {
     expect(res.statusCode).toBe(400)
     expect(res.body).toContain('id="result-error"')
     expect(res.body).toContain('is longer than the limit of 200 characters')
+    const noField = await app.inject({method: 'POST', url: '/predict', headers: {'content-type': 'application/x-www-form-urlencoded'}, payload: 'review=good'})
+    expect([noField.statusCode, noField.body.includes('the form has no &#34;text&#34; field')]).toEqual([400, true])
   })
 
   it.each([

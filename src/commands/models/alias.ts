@@ -5,11 +5,10 @@ import {openStores, validateAlias, type ModelVersion} from '../../core/tracking/
 
 export default class ModelsAlias extends BaseCommand<typeof ModelsAlias> {
   static override summary = 'Point an alias (e.g. champion) at a model version, or delete it with --delete.'
-  static override description = `After this, models:/NAME@ALIAS resolves to that version everywhere a model path is accepted
-(predict, serve, explain). Aliases follow MLflow's rules: letters, digits, '_' and '-'; not "latest" or v<number>.
-No promotion gate runs here: use \`sentiops register --gate\` for gated promotion.
-
-${EXIT_CODE_HELP}`
+  static override description = [
+    'After this, models:/NAME@ALIAS resolves to that version everywhere a model path is accepted (predict, serve, explain). Aliases follow MLflow\'s rules: letters, digits, \'_\' and \'-\'; not "latest" or v<number>. No promotion gate runs here: use `sentiops register --gate` for gated promotion.',
+    EXIT_CODE_HELP,
+  ].join('\n\n')
   static override examples = [
     '<%= config.bin %> <%= command.id %> sentiment champion 3',
     '<%= config.bin %> <%= command.id %> sentiment challenger --delete --json',

@@ -4,9 +4,10 @@ import {formatTimestamp, openStores, renderTable, type RegisteredModel} from '..
 
 export default class ModelsList extends BaseCommand<typeof ModelsList> {
   static override summary = 'List the registered models with their newest version, stages and aliases.'
-  static override description = `Reads the model registry of --tracking-uri (default: MLFLOW_TRACKING_URI, else ./mlruns).
-
-${EXIT_CODE_HELP}`
+  static override description = [
+    'Reads the model registry of --tracking-uri (default: MLFLOW_TRACKING_URI, else ./mlruns).',
+    EXIT_CODE_HELP,
+  ].join('\n\n')
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --tracking-uri https://dagshub.com/alice/sentiment.mlflow --json',

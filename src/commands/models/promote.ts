@@ -4,11 +4,10 @@ import {normalizeStage, openStores, type ModelVersion} from '../../core/tracking
 
 export default class ModelsPromote extends BaseCommand<typeof ModelsPromote> {
   static override summary = 'Move a model version to a stage (None, Staging, Production, Archived).'
-  static override description = `With --archive-existing (Staging or Production only), the versions already in that stage move
-to Archived. Stages are deprecated in MLflow ≥ 2.9 in favour of aliases; \`sentiops models alias\` sets those.
-No promotion gate runs here: use \`sentiops register --gate\` for gated promotion.
-
-${EXIT_CODE_HELP}`
+  static override description = [
+    'With --archive-existing (Staging or Production only), the versions already in that stage move to Archived. Stages are deprecated in MLflow ≥ 2.9 in favour of aliases; `sentiops models alias` sets those. No promotion gate runs here: use `sentiops register --gate` for gated promotion.',
+    EXIT_CODE_HELP,
+  ].join('\n\n')
   static override examples = [
     '<%= config.bin %> <%= command.id %> sentiment 3 --stage Production --archive-existing',
     '<%= config.bin %> <%= command.id %> sentiment 2 --stage Archived --json',

@@ -4,10 +4,10 @@ import {formatTimestamp, openStores, renderVersionTable, type ModelVersion, type
 
 export default class ModelsShow extends BaseCommand<typeof ModelsShow> {
   static override summary = 'Show one registered model: description, tags, aliases and all its versions.'
-  static override description = `Reads the model registry of --tracking-uri (default: MLFLOW_TRACKING_URI, else ./mlruns).
-An unknown model name exits 1.
-
-${EXIT_CODE_HELP}`
+  static override description = [
+    'Reads the model registry of --tracking-uri (default: MLFLOW_TRACKING_URI, else ./mlruns). An unknown model name exits 1.',
+    EXIT_CODE_HELP,
+  ].join('\n\n')
   static override examples = [
     '<%= config.bin %> <%= command.id %> sentiment',
     '<%= config.bin %> <%= command.id %> sentiment --json',

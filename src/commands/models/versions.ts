@@ -4,10 +4,10 @@ import {openStores, renderVersionTable, type ModelVersion} from '../../core/trac
 
 export default class ModelsVersions extends BaseCommand<typeof ModelsVersions> {
   static override summary = 'List the versions of a registered model, newest first, with stage, aliases and gate verdict.'
-  static override description = `Reads the model registry of --tracking-uri (default: MLFLOW_TRACKING_URI, else ./mlruns).
-The GATE column is the promotion gate's verdict recorded by \`sentiops register\` (passed, rejected, forced).
-
-${EXIT_CODE_HELP}`
+  static override description = [
+    'Reads the model registry of --tracking-uri (default: MLFLOW_TRACKING_URI, else ./mlruns). The GATE column is the promotion gate\'s verdict recorded by `sentiops register` (passed, rejected, forced).',
+    EXIT_CODE_HELP,
+  ].join('\n\n')
   static override examples = [
     '<%= config.bin %> <%= command.id %> sentiment',
     '<%= config.bin %> <%= command.id %> sentiment --json',

@@ -3,7 +3,7 @@
  * JSONL, label mapping, cleaning, the stratified split, and reading the splits back.
  */
 export type {DataReport, FormatOption, IngestResult, LabeledRow, TableFormat, TextEncoding} from './types.js'
-export {ingest, type IngestOptions} from './ingest.js'
+export {ingest, loadLabeledData, type IngestOptions} from './ingest.js'
 export {readSplit} from './split-file.js'
 export {readTextsForPrediction, type PredictionInputOptions, type PredictionText} from './predict-input.js'
 export {formatDataReport} from './report.js'

@@ -27,6 +27,34 @@ export interface IngestOptions {
  * `test.csv` (header text,label). Nothing is written unless all of that succeeded.
  */
 export async function ingest(params: IngestParams, options: IngestOptions): Promise<IngestResult> {
+  const {signal} = options
+  const collector = await collectRows(params, options)
+  const plan = stratifiedSplit(collector.labels, params.class_names, params.test_size, params.seed, params.source)
+  const report: DataReport = {
+    source: params.source,
+    rowsRead: collector.rowsRead,
+    rowsKept: collector.texts.length,
+    classes: [...params.class_names],
+    perClass: plan.perClass,
+    dropped: collector.dropped,
+    textLength: textLengthStats(collector.texts),
+    train: plan.train.length,
+    test: plan.test.length,
+  }
+  const dir = path.resolve(options.cwd, params.out_dir)
+  const files = {train: path.join(dir, 'train.csv'), test: path.join(dir, 'test.csv')}
+  signal?.throwIfAborted()
+  await writeSplits(files, collector.texts, collector.labels, plan)
+  return {report, files}
+}
+
+/** All labeled rows of ingest.source after mapping, cleaning and dedupe, unsplit (experiments cross-validate them). */
+export async function loadLabeledData(params: IngestParams, options: IngestOptions): Promise<{texts: string[]; labels: number[]}> {
+  const collector = await collectRows(params, options)
+  return {texts: collector.texts, labels: collector.labels}
+}
+
+async function collectRows(params: IngestParams, options: IngestOptions): Promise<RowCollector> {
   const reporter = options.reporter ?? silentReporter
   const {signal} = options
   checkParams(params)
@@ -71,23 +99,7 @@ export async function ingest(params: IngestParams, options: IngestOptions): Prom
       {data: {rowsRead: collector.rowsRead, dropped}},
     )
   }
-  const plan = stratifiedSplit(collector.labels, params.class_names, params.test_size, params.seed, params.source)
-  const report: DataReport = {
-    source: params.source,
-    rowsRead: collector.rowsRead,
-    rowsKept: collector.texts.length,
-    classes: [...params.class_names],
-    perClass: plan.perClass,
-    dropped: collector.dropped,
-    textLength: textLengthStats(collector.texts),
-    train: plan.train.length,
-    test: plan.test.length,
-  }
-  const dir = path.resolve(options.cwd, params.out_dir)
-  const files = {train: path.join(dir, 'train.csv'), test: path.join(dir, 'test.csv')}
-  signal?.throwIfAborted()
-  await writeSplits(files, collector.texts, collector.labels, plan)
-  return {report, files}
+  return collector
 }
 
 /** The schema validates params.yaml; this guards direct callers against combinations it cannot express. */

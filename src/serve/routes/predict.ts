@@ -59,6 +59,7 @@ export function registerPredictRoutes(app: FastifyInstance, ctx: RouteContext): 
         if (wantsPage(request)) {
           const text = typeof request.body?.text === 'string' ? request.body.text : ''
           if (request.validationError) return sendPage(reply, 400, text, {error: request.validationError.message})
+          if (request.body?.text === undefined) return sendPage(reply, 400, text, {error: 'the form has no "text" field'})
           const model = holder.model
           if (model === undefined) return sendPage(reply, 503, text, {error: 'no model is loaded yet; retry shortly'})
           return sendPage(reply, 200, text, {model})

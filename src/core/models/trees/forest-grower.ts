@@ -1,5 +1,6 @@
 import type {CsrMatrix} from '../../features/sparse.js'
-import {thresholdBetween, type FeatureBins, type SortedColumns} from './bins.js'
+import type {FeatureBins, SortedColumns} from './bins.js'
+import {ClassSplitFinder} from './class-split.js'
 import type {Rng} from './rng.js'
 import {NodeStack, type PendingNode} from './node-stack.js'
 import {TreeBuilder, type Tree} from './tree.js'
@@ -54,19 +55,10 @@ export class ForestTreeGrower {
   private readonly eRow: Int32Array
   private readonly keys: Float64Array
   private readonly total: Float64Array
-  private readonly left: Float64Array
-  private readonly zero: Float64Array
   private stamp = 0
-  private weights: Int32Array = new Int32Array(0)
-  // Best split of the node being searched.
-  private bestProxy = 0
-  private bestFeature = -1
-  private bestLo = 0
-  private bestHi = 0
-  private readonly bestLeft: Float64Array
   private readonly rightTotal: Float64Array
-  private bestLeftCount = 0
   private rowStamp = 0
+  private readonly finder: ClassSplitFinder
   /** Set by partition: whether the left child's rows were relabelled with the new id. */
   private leftIsNew = false
 
@@ -82,7 +74,6 @@ export class ForestTreeGrower {
     this.nodeOf = new Int32Array(this.n)
     this.posOf = new Int32Array(this.n)
     this.rowMark = new Int32Array(this.n)
-    this.bestLeft = new Float64Array(nClasses)
     this.rightTotal = new Float64Array(nClasses)
     this.perm = Int32Array.from({length: this.nF}, (_, i) => i)
     this.featMark = new Int32Array(this.nF)
@@ -95,8 +86,7 @@ export class ForestTreeGrower {
     this.eRow = new Int32Array(nnz)
     this.keys = new Float64Array(nnz)
     this.total = new Float64Array(nClasses)
-    this.left = new Float64Array(nClasses)
-    this.zero = new Float64Array(nClasses)
+    this.finder = new ClassSplitFinder(data.bins, data.y, nClasses, opt.criterion, opt.minSamplesLeaf)
   }
 
   /**
@@ -108,7 +98,6 @@ export class ForestTreeGrower {
    * rows of the smaller, non-zero side (see `partition`).
    */
   grow(weights: Int32Array, rng: Rng, gains: Float64Array): Tree {
-    this.weights = weights
     const {rows, nodeOf, posOf, n, k} = this
     const {y, X} = this.data
     const rootTotal = this.total
@@ -131,23 +120,24 @@ export class ForestTreeGrower {
     const node: PendingNode = {start: 0, end: m, depth: 0, id: 0, parent: -1, isLeft: false, nnz: rootNnz}
     stack.push(node, rootTotal)
     let nextId = 1
-    const {total, bestLeft, rightTotal} = this
+    const {total, rightTotal, finder} = this
+    const {bestLeft} = finder
     while (stack.size > 0) {
       stack.pop(node, total)
       let classes = 0
       for (let c = 0; c < k; c++) if (total[c] > 0) classes++
       const size = node.end - node.start
       const stop = classes < 2 || size < 2 * this.opt.minSamplesLeaf || (this.opt.maxDepth > 0 && node.depth >= this.opt.maxDepth)
-      if (stop || !this.findSplit(node, size, rng)) {
+      if (stop || !this.findSplit(node, size, weights, rng)) {
         builder.addLeaf(node.parent, node.isLeft, total)
         continue
       }
-      const f = this.bestFeature
-      const threshold = thresholdBetween(this.bestLo, this.bestHi)
+      const f = finder.bestFeature
+      const threshold = finder.threshold()
       const defaultLeft = 0 < threshold
-      gains[f] += this.bestProxy - this.proxyOf(total, null)
+      gains[f] += finder.gain()
       const index = builder.addSplit(node.parent, node.isLeft, f, threshold, defaultLeft)
-      const leftSize = this.bestLeftCount
+      const leftSize = finder.bestLeftCount
       const leftNnz = this.partition(node, f, threshold, defaultLeft, leftSize, nextId)
       // One child keeps the node's id (its rows need no relabelling), the other (smaller) one gets nextId.
       const leftId = this.leftIsNew ? nextId : node.id
@@ -173,17 +163,16 @@ export class ForestTreeGrower {
     return builder.build()
   }
 
-  private findSplit(node: PendingNode, size: number, rng: Rng): boolean {
-    this.bestProxy = Number.NEGATIVE_INFINITY
-    this.bestFeature = -1
+  private findSplit(node: PendingNode, size: number, weights: Int32Array, rng: Rng): boolean {
+    this.finder.begin(this.total, size, weights)
     const drawCost = this.opt.mtry * this.colNnzMean
-    if (drawCost < 2 * node.nnz) this.searchByDrawing(node.id, size, rng)
-    else this.searchPresent(node, size, rng)
-    return this.bestFeature >= 0
+    if (drawCost < 2 * node.nnz) this.searchByDrawing(node.id, rng)
+    else this.searchPresent(node, rng)
+    return this.finder.bestFeature >= 0
   }
 
   /** Large nodes: draw features one at a time and filter each sorted column to the node's rows. */
-  private searchByDrawing(id: number, size: number, rng: Rng): void {
+  private searchByDrawing(id: number, rng: Rng): void {
     const {perm, nF, nodeOf, eBin, eRow} = this
     const {colStart, rows: colRows, bins: colBins} = this.data.cols
     let visited = 0
@@ -203,12 +192,12 @@ export class ForestTreeGrower {
           m++
         }
       }
-      if (m > 0 && this.evaluate(f, 0, m, size)) found++
+      if (m > 0 && this.finder.evaluate(f, eBin, eRow, 0, m)) found++
     }
   }
 
   /** Small nodes: list the features present in the node's rows and sample among them (see class comment). */
-  private searchPresent(node: PendingNode, size: number, rng: Rng): void {
+  private searchPresent(node: PendingNode, rng: Rng): void {
     const {X} = this.data
     const {rows, featMark, featCount, present, nF} = this
     const s = this.nextStamp()
@@ -232,16 +221,16 @@ export class ForestTreeGrower {
     for (let i = 0; i < draws && h < p; i++) if (rng.nextFloat() * (nF - i) < p - h) h++
     if (h === 0) h = 1 // scikit-learn keeps drawing until one feature is not constant
     shuffleHead(present, 0, h, p, rng)
-    const found = this.evaluatePresent(node, size, 0, h)
+    const found = this.evaluatePresent(node, 0, h)
     // All drawn features constant in this node: keep going through the rest in random order, as scikit-learn does.
     if (found === 0 && h < p) {
       shuffleHead(present, h, p, p, rng)
-      this.evaluatePresent(node, size, h, p, true)
+      this.evaluatePresent(node, h, p, true)
     }
   }
 
   /** Gathers the node's entries of present[from..to) and evaluates them in that order. */
-  private evaluatePresent(node: PendingNode, size: number, from: number, to: number, untilFound = false): number {
+  private evaluatePresent(node: PendingNode, from: number, to: number, untilFound = false): number {
     const {X} = this.data
     const {rows, featMark, featCount, featSlot, present, slotStart, eBin, eRow} = this
     const s = this.nextStamp()
@@ -271,7 +260,7 @@ export class ForestTreeGrower {
       const a = slotStart[i - from]
       const b = slotStart[i - from + 1]
       this.sortEntries(a, b)
-      if (this.evaluate(present[i], a, b, size)) {
+      if (this.finder.evaluate(present[i], eBin, eRow, a, b)) {
         found++
         if (untilFound) break
       }
@@ -309,93 +298,6 @@ export class ForestTreeGrower {
       eBin[i] = local + minBin
       eRow[i] = key - local * n
     }
-  }
-
-  /**
-   * Evaluates every threshold of feature f in the node from its entries eBin/eRow[a..b) (sorted by bin);
-   * the zero bucket (rows without an entry) sits where 0 falls among the values. Candidate thresholds lie
-   * between adjacent non-empty buckets. Returns whether f is non-constant in the node.
-   */
-  private evaluate(f: number, a: number, b: number, size: number): boolean {
-    const {eBin, eRow, total, left, zero, k} = this
-    const {binLo, binHi} = this.data.bins
-    const y = this.data.y
-    const w = this.weights
-    const minLeaf = this.opt.minSamplesLeaf
-    for (let c = 0; c < k; c++) zero[c] = total[c]
-    for (let i = a; i < b; i++) zero[y[eRow[i]]] -= w[eRow[i]]
-    const zeroCount = size - (b - a)
-    // The zero bucket goes before the first bin whose values reach 0, merged into it when the bin holds 0.
-    let zeroAt = b
-    while (zeroAt > a && binHi[eBin[zeroAt - 1]] >= 0) zeroAt--
-    const zeroMerged = zeroAt < b && binLo[eBin[zeroAt]] <= 0
-    let zeroPending = zeroCount > 0 && !zeroMerged
-    if (eBin[a] === eBin[b - 1] && !zeroPending) return false // one bucket: constant in this node
-
-    left.fill(0)
-    let leftCount = 0
-    let leftW = 0
-    let lastHi = 0
-    let i = a
-    for (let first = true; ; first = false) {
-      const isZero = zeroPending && i === zeroAt
-      if (!isZero && i >= b) break
-      if (!first && leftCount >= minLeaf && size - leftCount >= minLeaf) {
-        const proxy = this.proxyOf(left, leftW)
-        if (proxy > this.bestProxy) {
-          this.bestProxy = proxy
-          this.bestFeature = f
-          this.bestLo = lastHi
-          this.bestHi = isZero ? 0 : binLo[eBin[i]]
-          this.bestLeft.set(left)
-          this.bestLeftCount = leftCount
-        }
-      }
-      if (isZero || (zeroMerged && i === zeroAt)) {
-        for (let c = 0; c < k; c++) {
-          left[c] += zero[c]
-          leftW += zero[c]
-        }
-        leftCount += zeroCount
-        zeroPending = false
-        lastHi = 0
-        if (isZero) continue
-      }
-      const bin = eBin[i]
-      for (; i < b && eBin[i] === bin; i++) {
-        const r = eRow[i]
-        left[y[r]] += w[r]
-        leftW += w[r]
-        leftCount++
-      }
-      lastHi = binHi[bin]
-    }
-    return true
-  }
-
-  /** Split quality of `left` and total − left (higher is better); `leftW = null` scores the node itself. */
-  private proxyOf(left: Float64Array, leftW: number | null): number {
-    const {total, k} = this
-    let totalW = 0
-    for (let c = 0; c < k; c++) totalW += total[c]
-    if (leftW === null) return this.opt.criterion === 'gini' ? sumSquares(total, totalW) : sumPLogP(total, totalW)
-    const rightW = totalW - leftW
-    let l = 0
-    let r = 0
-    if (this.opt.criterion === 'gini') {
-      for (let c = 0; c < k; c++) {
-        l += left[c] * left[c]
-        const rc = total[c] - left[c]
-        r += rc * rc
-      }
-      return l / leftW + r / rightW
-    }
-    for (let c = 0; c < k; c++) {
-      if (left[c] > 0) l += left[c] * Math.log(left[c] / leftW)
-      const rc = total[c] - left[c]
-      if (rc > 0) r += rc * Math.log(rc / rightW)
-    }
-    return l + r
   }
 
   /**
@@ -512,16 +414,4 @@ function shuffleHead(a: Int32Array, from: number, to: number, n: number, rng: Rn
     a[j] = a[i]
     a[i] = t
   }
-}
-
-function sumSquares(v: Float64Array, w: number): number {
-  let s = 0
-  for (const x of v) s += x * x
-  return s / w
-}
-
-function sumPLogP(v: Float64Array, w: number): number {
-  let s = 0
-  for (const x of v) if (x > 0) s += x * Math.log(x / w)
-  return s
 }

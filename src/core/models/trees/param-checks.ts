@@ -15,7 +15,7 @@ export function checkInt(value: unknown, key: string, min: number, max = Number.
   return value
 }
 
-/** A number in the range described by the bounds; `open` bounds exclude the endpoint. */
+/** A finite number within the bounds: min ≤ value, minOpen < value, value ≤ max (each optional). */
 export function checkNumber(value: unknown, key: string, range: {min?: number; minOpen?: number; max?: number}): number {
   const {min, minOpen, max} = range
   const ok =

@@ -17,7 +17,7 @@ import type {
 } from '../store.js'
 import {checkArtifactPath, fileUriToPath, pathToFileUri} from '../uri.js'
 import {dumpMlflowYaml, readYamlMapping} from '../yaml.js'
-import {META_FILE, MODELS_DIR, RESERVED_EXPERIMENT_SUBDIRS, TRASH_DIR} from './layout.js'
+import {META_FILE, MODELS_DIR, RESERVED_EXPERIMENT_SUBDIRS, STAGING_PREFIX, TRASH_DIR} from './layout.js'
 import {experimentFromMeta, experimentToMeta, runFromMeta, runToMeta} from './meta.js'
 import type {FileStoreRoot} from './root.js'
 import {appendMetricLines, latestPoint, listKeys, metricLine, readMetricFile, readValueDir} from './values.js'
@@ -337,7 +337,7 @@ function randomExperimentId(): string {
 async function subdirs(dir: string): Promise<string[]> {
   try {
     const entries = await readdir(dir, {withFileTypes: true})
-    return entries.filter(e => e.isDirectory() && !e.name.startsWith('.sentiops-')).map(e => e.name).sort()
+    return entries.filter(e => e.isDirectory() && !e.name.startsWith(STAGING_PREFIX)).map(e => e.name).sort()
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return []
     throw error

@@ -11,7 +11,7 @@ import type {
 } from '../store.js'
 import {checkArtifactPath} from '../uri.js'
 import {RestArtifacts} from './artifacts.js'
-import {toExperiment, toRun, toRunInfo} from './convert.js'
+import {toExperiment, toRun} from './convert.js'
 import type {MlflowHttpClient} from './http.js'
 
 /** Tag that makes run creation safe to retry (spec §7): a retry first looks for a run carrying it. */
