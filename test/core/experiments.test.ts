@@ -46,7 +46,7 @@ describe('stratified folds', () => {
   })
 
   it('refuses more folds than a class has rows', () => {
-    expect(() => stratifiedFolds([0, 0, 1], 3, 1)).toThrow(/class 1 has 1 rows, fewer than the 3 folds/)
+    expect(() => stratifiedFolds([0, 0, 0, 1], 3, 1)).toThrow(/class 1 has 1 rows, fewer than the 3 folds/)
   })
 })
 

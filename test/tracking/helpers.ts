@@ -1,43 +1,19 @@
-/** Shared fixtures of the tracking tests: temp dirs and a minimal model bundle with an MLmodel file. */
-import {mkdir, mkdtemp, readdir, writeFile} from 'node:fs/promises'
+/** Temp dirs of the tracking tests (removed after each test file), plus the shared fixtures. */
+import {mkdtemp, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
+import {afterAll} from 'vitest'
+
+export {cleanEnv, listFiles, makeBundle} from './fixtures.js'
+
+const created: string[] = []
+// Registered once per test file that imports this module: its temp dirs go when the file is done.
+afterAll(async () => {
+  await Promise.all(created.splice(0).map(dir => rm(dir, {recursive: true, force: true})))
+})
 
 export async function tempDir(prefix = 'sentiops-tracking-'): Promise<string> {
-  return mkdtemp(path.join(tmpdir(), prefix))
-}
-
-/** A bundle directory as src/core/bundle writes one: JSON files plus an MLmodel with a custom flavor. */
-export async function makeBundle(dir: string, marker = 'v1'): Promise<string> {
-  await mkdir(dir, {recursive: true})
-  await writeFile(path.join(dir, 'MLmodel'), [
-    'artifact_path: model',
-    'flavors:',
-    '  sentiops:',
-    '    data: classifier.json',
-    '    format: json',
-    '    version: 0.1.0',
-    'model_uuid: 5b0f6c2e0d7a4c1f9a3e2b1c0d9e8f7a',
-    'utc_time_created: 2025-01-01 00:00:00.000000',
-    '',
-  ].join('\n'))
-  await writeFile(path.join(dir, 'classifier.json'), JSON.stringify({algorithm: 'lr', marker}) + '\n')
-  await mkdir(path.join(dir, 'extra'), {recursive: true})
-  await writeFile(path.join(dir, 'extra', 'vocab.json'), '["good","bad"]\n')
+  const dir = await mkdtemp(path.join(tmpdir(), prefix))
+  created.push(dir)
   return dir
-}
-
-/** Every file under `root`, as sorted POSIX paths relative to it. */
-export async function listFiles(root: string): Promise<string[]> {
-  const entries = await readdir(root, {recursive: true, withFileTypes: true})
-  return entries
-    .filter(e => e.isFile())
-    .map(e => path.relative(root, path.join(e.parentPath, e.name)).split(path.sep).join('/'))
-    .sort()
-}
-
-/** Isolated process environment for stores: no inherited MLFLOW_* settings. */
-export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {USER: 'tester', HOME: process.env.HOME}
-  return {...env, ...extra}
 }

@@ -6,7 +6,7 @@
  */
 import path from 'node:path'
 import {openStores, registerModel, withRun} from '../../../src/core/tracking/index.js'
-import {makeBundle} from '../helpers.js'
+import {makeBundle} from '../fixtures.js'
 
 const [cwd, worker, iterations, startAt] = process.argv.slice(2)
 const stores = openStores({cwd, env: {USER: `worker-${worker}`}})
