@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 build() {
   local tmp=".dist-tmp-$$"
   rm -rf "$tmp"
-  npx tsc -p tsconfig.build.json --outDir "$tmp"
+  npx tsc -p tsconfig.json --outDir "$tmp"
   # Generated JavaScript (see scripts/gen-params-validator.mjs) is not compiled by tsc: copy it.
   (cd src && find . -name '*.generated.js' -exec cp --parents {} "../$tmp/" \;)
   rm -rf dist.old

@@ -75,8 +75,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       return
     }
     const verbose = this.argv.includes('--verbose')
-    const firstLine = (err.message || String(err)).split('\n')[0]
-    process.stderr.write(`Error: ${firstLine}\n`)
+    process.stderr.write(`Error: ${oneLine(err.message || String(err))}\n`)
     const suggestions = isSentiopsError(err) ? err.suggestions : ((err as {suggestions?: string[]}).suggestions ?? [])
     for (const s of suggestions) process.stderr.write(`  hint: ${s}\n`)
     if (!isSentiopsError(err) && code === EXIT_CODES.usage) process.stderr.write(`  See --help for usage.\n`)
@@ -96,6 +95,12 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     this.flags = flags as BaseFlags<T>
     this.args = args as BaseArgs<T>
   }
+}
+
+/** oclif's parse errors span several lines ("The following error occurred:", "See more help with --help"): keep the substance on one line. */
+export function oneLine(message: string): string {
+  const lines = message.split('\n').map(l => l.trim()).filter(l => l && !/^The following errors? occurred:?$/i.test(l) && !/^See more help with --help$/i.test(l))
+  return lines.join('; ') || message.trim()
 }
 
 /** Maps any error to the documented exit codes: ours carry one; oclif parse errors are usage (2); the rest are bugs. */

@@ -178,8 +178,19 @@ export class ModelHolder {
     const fields = {uri, model_name: model.name, model_version: model.version, alias: model.alias, dir: model.dir, load_ms: model.loadMs}
     if (previous) this.log.info({...fields, previous_version: previous.version}, 'model swapped')
     else this.log.info(fields, 'model loaded')
-    for (const l of this.listeners) l.loaded?.(model, previous)
+    this.notify(l => l.loaded?.(model, previous))
     return {status: 'swapped', model, previous}
+  }
+
+  /** A listener that throws must not break the swap or the polling loop. */
+  private notify(call: (listener: HolderListener) => void): void {
+    for (const listener of this.listeners) {
+      try {
+        call(listener)
+      } catch (error) {
+        this.log.error({err: asError(error)}, 'model holder listener failed')
+      }
+    }
   }
 
   private fail(error: Error, context: string): RefreshOutcome {
@@ -189,7 +200,7 @@ export class ModelHolder {
     else if (this.current) this.log.warn({uri: this.options.uri, serving_version: this.current.version}, `${message}; the current model keeps serving`)
     else this.log.error({uri: this.options.uri}, message)
     this.lastFailure = message
-    for (const l of this.listeners) l.failed?.(error)
+    this.notify(l => l.failed?.(error))
     const wrapped = error instanceof UserError ? error : new UserError(message, {cause: error})
     return {status: 'failed', error: wrapped, model: this.current}
   }

@@ -64,7 +64,8 @@ function mlmodelYaml(meta: BundleMeta, uuid: string): string {
     },
     utc_time_created: utc,
   }
-  return YAML.stringify(doc, {sortMapEntries: true, lineWidth: 0, defaultStringType: 'PLAIN'})
+  // Quoted like MLflow writes it: unquoted, YAML 1.1 readers (PyYAML) would turn it into a datetime.
+  return YAML.stringify(doc, {sortMapEntries: true, lineWidth: 0, defaultStringType: 'PLAIN'}).replace(/^utc_time_created: (.*)$/m, "utc_time_created: '$1'")
 }
 
 /** JSON with object keys sorted at every level, so equal content gives equal bytes. */
