@@ -116,6 +116,6 @@ describe('every learner', () => {
   }
 
   it('lists the valid algorithms for an unknown one', () => {
-    expect(() => algorithmSpec('svm')).toThrow(/unknown algorithm "svm"; valid algorithms: lr, mnb/)
+    expect(() => algorithmSpec('svm')).toThrow(/unknown algorithm "svm"; valid algorithms: lr, mnb, rf, gb, xgb/)
   })
 })

@@ -3,13 +3,19 @@ import {BugError, UserError} from '../errors.js'
 import type {CsrMatrix} from '../features/sparse.js'
 import type {AlgorithmSpec, Classifier, FitContext, SerializedClassifier} from './classifier.js'
 import {lrSpec} from './lr.js'
+import {gbSpec} from './gb.js'
 import {mnbSpec} from './mnb.js'
+import {rfSpec} from './rf.js'
+import {xgbSpec} from './xgb.js'
 
 export type {Classifier, SerializedClassifier, FitContext, AlgorithmSpec} from './classifier.js'
 
 const SPECS: Partial<Record<Algorithm, AlgorithmSpec<never>>> = {
   lr: lrSpec as AlgorithmSpec<never>,
   mnb: mnbSpec as AlgorithmSpec<never>,
+  rf: rfSpec as AlgorithmSpec<never>,
+  gb: gbSpec as AlgorithmSpec<never>,
+  xgb: xgbSpec as AlgorithmSpec<never>,
 }
 
 export function algorithmSpec(name: string): AlgorithmSpec<never> {
