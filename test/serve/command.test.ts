@@ -70,7 +70,7 @@ describe('sentiops serve (real binary)', () => {
 
   it('documents the routes, the settings and the exit codes in --help', () => {
     const help = sentiops(['serve', '--help'], {cwd: project})
-    expect(help.code).toBe(0)
+    expect(help.code, help.stderr).toBe(0)
     for (const part of ['POST /predict', 'POST /invocations', '/v2/health/ready', 'GET /metrics', '--watch', 'PORT', 'SENTIOPS_MODEL', 'LOG_LEVEL', 'EXIT CODES']) expect(help.stdout).toContain(part)
   })
 })
