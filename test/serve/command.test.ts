@@ -69,7 +69,8 @@ describe('sentiops serve (real binary)', () => {
   })
 
   it('documents the routes, the settings and the exit codes in --help', () => {
-    const help = sentiops(['serve', '--help'], {cwd: project})
+    // vitest sets NODE_ENV=test, which makes oclif look for the help class in src/ (reported to the lead).
+    const help = sentiops(['serve', '--help'], {cwd: project, env: {NODE_ENV: 'production'}})
     expect(help.code, help.stderr).toBe(0)
     for (const part of ['POST /predict', 'POST /invocations', '/v2/health/ready', 'GET /metrics', '--watch', 'PORT', 'SENTIOPS_MODEL', 'LOG_LEVEL', 'EXIT CODES']) expect(help.stdout).toContain(part)
   })
