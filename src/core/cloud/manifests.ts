@@ -69,6 +69,7 @@ export async function renderManifests(options: RenderManifestsOptions): Promise<
     namespace: deploy.namespace,
     imageRef: options.image,
     port: params.serve.port,
+    // The 5 s preStop sleep counts against this period, then the server drains for up to grace_period_ms.
     terminationGracePeriodSeconds: Math.ceil(params.serve.grace_period_ms / 1000) + 5,
     commonLabels,
     labels,

@@ -95,6 +95,14 @@ export class NgramIndex {
     }
   }
 
+  /** The node of a whole n-gram text ("very good"), created with its prefixes when missing. */
+  intern(term: string): number {
+    const words = term.split(' ')
+    let node = this.unigram(this.token(words[0], true), true)
+    for (let i = 1; i < words.length; i++) node = this.extend(node, this.token(words[i], true), true)
+    return node
+  }
+
   /**
    * Appends the n-gram nodes (nmin..nmax) of a space-separated token string to `out`.
    * With add = false, unknown tokens and n-grams are skipped (transform of unseen text).

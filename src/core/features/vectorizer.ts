@@ -29,13 +29,8 @@ export class Vectorizer {
   private readonly idf?: Float64Array
 
   constructor(readonly state: VectorizerState) {
-    const nodes: number[] = []
-    const buffer = new IntBuffer(8)
-    for (const term of state.vocabulary) {
-      buffer.clear()
-      this.index.collect(term, term.split(' ').length, term.split(' ').length, true, buffer)
-      nodes.push(buffer.data[0])
-    }
+    const nodes = new Int32Array(state.vocabulary.length)
+    state.vocabulary.forEach((term, col) => (nodes[col] = this.index.intern(term)))
     this.column = new Int32Array(this.index.size).fill(-1)
     nodes.forEach((node, col) => (this.column[node] = col))
     if (state.idf) this.idf = Float64Array.from(state.idf)
