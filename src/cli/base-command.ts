@@ -6,13 +6,7 @@ import {StderrReporter} from './stderr-reporter.js'
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
 export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
 
-export const EXIT_CODE_HELP = `EXIT CODES
-  0   success
-  1   user-fixable problem (bad data, params, paths, unknown model)
-  2   usage error (flags, arguments)
-  3   promotion gate rejected the candidate
-  4   an external tool or service failed (docker, eksctl, kubectl, HTTP, S3, MLflow)
-  70  internal error (a bug: please report it with --verbose output)`
+export {EXIT_CODE_HELP} from './exit-codes.js'
 
 /**
  * Shared behaviour of every sentiops command: --json envelope, --verbose, --params, a stderr reporter,

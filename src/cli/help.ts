@@ -1,5 +1,5 @@
 import {Help} from '@oclif/core'
-import {EXIT_CODE_HELP} from './base-command.js'
+import {EXIT_CODE_HELP} from './exit-codes.js'
 
 /** Root help: the usual oclif page, plus the exit codes every command shares and where to start. */
 export default class SentiopsHelp extends Help {
