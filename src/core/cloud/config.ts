@@ -2,7 +2,7 @@ import {readFile} from 'node:fs/promises'
 import path from 'node:path'
 import {Ajv, type ErrorObject} from 'ajv'
 import YAML from 'yaml'
-import {getAt, parseAssignment, setAt, validateParams, type Params} from '../config/index.js'
+import {envAssignments, getAt, parseAssignment, parseParamsYaml, setAt, validateParams, type Params} from '../config/index.js'
 import {ConfigError} from '../errors.js'
 
 /**
@@ -185,14 +185,14 @@ export async function loadShipSettings(options: LoadShipSettingsOptions = {}): P
   let raw: unknown = {}
   let used: string | undefined = file
   try {
-    raw = parseYaml(await readFile(file, 'utf8'), file) ?? {}
+    raw = parseParamsYaml(await readFile(file, 'utf8'), file) ?? {}
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
     if (explicit) throw new ConfigError(`params file not found: ${file}`)
     used = undefined
   }
   if (!isPlainObject(raw)) throw new ConfigError(`${display(file, cwd)}: the top level must be a mapping of sections`)
-  const assignments = [...envAssignments(options.env ?? process.env), ...(options.overrides ?? []).map(a => parseAssignment(a))]
+  const assignments = [...envAssignments(options.env ?? process.env).map(a => parseAssignment(a)), ...(options.overrides ?? []).map(a => parseAssignment(a))]
   for (const [key, value] of assignments) setAt(raw, key, value)
   const {cloud = {}, ...rest} = raw
   const source = used ? display(used, cwd) : 'params'
@@ -233,26 +233,6 @@ function crossCheck(c: CloudConfig, source: string): void {
   }
   if (c.image.model_source === 'registry' && !deploy.mlflow_tracking_uri && !deploy.secret_env.includes('MLFLOW_TRACKING_URI')) {
     throw new ConfigError(`${source}: cloud.image.model_source = registry needs cloud.deploy.mlflow_tracking_uri (or MLFLOW_TRACKING_URI in cloud.deploy.secret_env) so pods can fetch the model`)
-  }
-}
-
-function envAssignments(env: NodeJS.ProcessEnv): Array<[string, unknown]> {
-  const out: Array<[string, unknown]> = []
-  for (const [key, value] of Object.entries(env)) {
-    if (!key.startsWith('SENTIOPS__') || value === undefined) continue
-    const dotted = key.slice('SENTIOPS__'.length).split('__').map(p => p.toLowerCase()).join('.')
-    out.push(parseAssignment(`${dotted}=${value}`))
-  }
-  return out.sort(([a], [b]) => a.localeCompare(b))
-}
-
-function parseYaml(text: string, file: string): unknown {
-  try {
-    return YAML.parse(text, {version: '1.2'})
-  } catch (error) {
-    const e = error as {linePos?: Array<{line: number}>; message: string}
-    const line = e.linePos?.[0]?.line
-    throw new ConfigError(`${file}${line ? `:${line}` : ''}: not valid YAML: ${e.message.split('\n')[0]}`)
   }
 }
 

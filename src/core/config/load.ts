@@ -39,7 +39,7 @@ export async function loadParams(options: LoadParamsOptions = {}): Promise<Loade
   let used: string | undefined = file
   try {
     const text = await readFile(file, 'utf8')
-    raw = parseYaml(text, file) ?? {}
+    raw = parseParamsYaml(text, file) ?? {}
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
     if (explicit) throw new ConfigError(`params file not found: ${file}`)
@@ -81,7 +81,8 @@ function crossCheck(p: Params, source: string): void {
   }
 }
 
-function parseYaml(text: string, file: string): unknown {
+/** Parses a params file as DVC does (YAML 1.2); a syntax error names the file and line. */
+export function parseParamsYaml(text: string, file: string): unknown {
   try {
     return YAML.parse(text, {version: '1.2'})
   } catch (error) {
