@@ -9,6 +9,12 @@ build() {
   npx tsc -p tsconfig.json --outDir "$tmp"
   # Generated JavaScript (see scripts/gen-params-validator.mjs) is not compiled by tsc: copy it.
   (cd src && find . -name '*.generated.js' -exec cp --parents {} "../$tmp/" \;)
+  # wink-lemmatizer's WordNet lists as one JSON file: loads in less than half the time (src/core/text/wink-snapshot.ts).
+  node --input-type=module -e "
+    import {writeFileSync} from 'node:fs'
+    const {makeWinkSnapshot} = await import('./$tmp/core/text/wink-snapshot.js')
+    writeFileSync('$tmp/core/text/wink-lexicon.snapshot.json', JSON.stringify(makeWinkSnapshot()))
+  "
   rm -rf dist.old
   [ -d dist ] && mv dist dist.old
   mv "$tmp" dist

@@ -103,7 +103,7 @@ export class Vectorizer {
 
   transform(docs: readonly string[]): CsrMatrix {
     const {ngramMin, ngramMax} = this.state
-    const nodes = new IntBuffer(64)
+    const nodes = scratchNodes
     return this.buildMatrix(docs.length, (d, out) => {
       nodes.clear()
       this.index.collect(docs[d], ngramMin, ngramMax, false, nodes)
@@ -119,10 +119,11 @@ export class Vectorizer {
     const {method, sublinearTf, binary} = this.state
     const idf = this.idf
     const indptr = new Int32Array(rows + 1)
-    let indices: Int32Array = new Int32Array(Math.max(16, rows * 8))
+    // Serving transforms one text at a time: start big enough that a review never needs a resize.
+    let indices: Int32Array = new Int32Array(Math.max(256, rows * 16))
     let data: Float64Array = new Float64Array(indices.length)
     let nnz = 0
-    const cols = new IntBuffer(64)
+    const cols = scratchColumns
     for (let r = 0; r < rows; r++) {
       cols.clear()
       columnsOf(r, cols)
@@ -159,6 +160,10 @@ export class Vectorizer {
     return {rows, cols: this.nFeatures, indptr, indices: indices.slice(0, nnz), data: data.slice(0, nnz)}
   }
 }
+
+// Reused between calls (transform and buildMatrix are synchronous, so they never overlap).
+const scratchNodes = new IntBuffer(256)
+const scratchColumns = new IntBuffer(256)
 
 /** The `limit` most frequent terms; ties at the cut broken by the term's text, so the result is deterministic. */
 function mostFrequent(ids: number[], tf: Float64Array, limit: number, index: NgramIndex): number[] {

@@ -1,5 +1,6 @@
 import {createRequire} from 'node:module'
 import type {TextNormalizer} from '../config/params.js'
+import {requireWinkLemmatizer} from './wink-snapshot.js'
 
 const require = createRequire(import.meta.url)
 
@@ -38,7 +39,7 @@ export function loadNormalizer(kind: TextNormalizer): WordFn | undefined {
     const porter = require('natural/lib/natural/stemmers/porter_stemmer.js') as {stem(w: string): string}
     return memo(w => porter.stem(w))
   }
-  const wink = require('wink-lemmatizer') as WinkLemmatizer
+  const wink = requireWinkLemmatizer<WinkLemmatizer>()
   return memo(w => {
     const v = wink.verb(w)
     if (v !== w) return v
