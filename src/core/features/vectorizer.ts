@@ -119,24 +119,27 @@ export class Vectorizer {
     const {method, sublinearTf, binary} = this.state
     const idf = this.idf
     const indptr = new Int32Array(rows + 1)
-    // Serving transforms one text at a time: start big enough that a review never needs a resize.
-    let indices: Int32Array = new Int32Array(Math.max(256, rows * 16))
-    let data: Float64Array = new Float64Array(indices.length)
+    // Entries are gathered in reused scratch arrays and copied out once at their final size: serving transforms
+    // one text per request, where fresh zero-filled buffers cost more than the arithmetic.
+    let indices = scratchIndices
+    let data = scratchData
     let nnz = 0
     const cols = scratchColumns
     for (let r = 0; r < rows; r++) {
       cols.clear()
       columnsOf(r, cols)
-      const sorted = cols.data.subarray(0, cols.length).sort()
-      if (nnz + sorted.length > indices.length) {
-        const size = Math.max(indices.length * 2, nnz + sorted.length)
+      const n = cols.length
+      const sorted = cols.data
+      insertionOrSort(sorted, n)
+      if (nnz + n > indices.length) {
+        const size = Math.max(indices.length * 2, nnz + n)
         indices = resizeInt(indices, size, 0)
         data = resizeFloat(data, size)
       }
       const start = nnz
-      for (let k = 0; k < sorted.length; ) {
+      for (let k = 0; k < n; ) {
         let j = k + 1
-        while (j < sorted.length && sorted[j] === sorted[k]) j++
+        while (j < n && sorted[j] === sorted[k]) j++
         let v = binary ? 1 : j - k
         if (method === 'tfidf') {
           if (sublinearTf && !binary) v = 1 + Math.log(v)
@@ -157,13 +160,39 @@ export class Vectorizer {
       }
       indptr[r + 1] = nnz
     }
-    return {rows, cols: this.nFeatures, indptr, indices: indices.slice(0, nnz), data: data.slice(0, nnz)}
+    const out = {rows, cols: this.nFeatures, indptr, indices: indices.slice(0, nnz), data: data.slice(0, nnz)}
+    // Keep grown scratch arrays for the next call, unless a huge batch made them huge.
+    if (indices.length <= MAX_SCRATCH) {
+      scratchIndices = indices
+      scratchData = data
+    }
+    return out
   }
 }
 
+const MAX_SCRATCH = 1 << 20
+let scratchIndices: Int32Array = new Int32Array(1024)
+let scratchData: Float64Array = new Float64Array(1024)
 // Reused between calls (transform and buildMatrix are synchronous, so they never overlap).
 const scratchNodes = new IntBuffer(256)
 const scratchColumns = new IntBuffer(256)
+
+/** Sorts the first n entries ascending; insertion sort for the short rows of single texts (no allocation). */
+function insertionOrSort(a: Int32Array, n: number): void {
+  if (n > 64) {
+    a.subarray(0, n).sort()
+    return
+  }
+  for (let i = 1; i < n; i++) {
+    const v = a[i]
+    let j = i - 1
+    while (j >= 0 && a[j] > v) {
+      a[j + 1] = a[j]
+      j--
+    }
+    a[j + 1] = v
+  }
+}
 
 /** The `limit` most frequent terms; ties at the cut broken by the term's text, so the result is deterministic. */
 function mostFrequent(ids: number[], tf: Float64Array, limit: number, index: NgramIndex): number[] {
