@@ -265,6 +265,28 @@ print(len(texts), best)
   return {texts: texts!, seconds: seconds!}
 }
 
+/**
+ * The same measurement as the scikit-learn line, on our side: the compiled library in a fresh Node process,
+ * `bundle.predict` (preprocess + vectorize + predict) over every text in one batch, best of 3, no file I/O timed.
+ */
+function sentiopsBatchTextsPerSecond(modelDir: string, data: string): {texts: number; seconds: number} {
+  const program = `
+const {loadBundle} = await import(${JSON.stringify(path.join(ROOT, 'dist/core/bundle/index.js'))})
+const {readSplit} = await import(${JSON.stringify(path.join(ROOT, 'dist/core/data/index.js'))})
+const bundle = await loadBundle(${JSON.stringify(modelDir)})
+const texts = (await readSplit(${JSON.stringify(data)})).map(r => r.text)
+let best = Infinity
+for (let i = 0; i < 3; i++) {
+  const t0 = performance.now()
+  bundle.predict(texts)
+  best = Math.min(best, (performance.now() - t0) / 1000)
+}
+console.log(texts.length, best)
+`
+  const [texts, seconds] = execFileSync(process.execPath, ['--input-type=module', '-e', program], {encoding: 'utf8'}).trim().split(' ').map(Number)
+  return {texts: texts!, seconds: seconds!}
+}
+
 /** `sentiops predict` over the CSV: the command's own count and time (stderr), best of 3, plus wall time. */
 function sentiopsPredict(modelDir: string, data: string, cwd: string): {texts: number; seconds: number; wallSeconds: number} {
   let best: {texts: number; seconds: number; wallSeconds: number} | undefined
@@ -325,6 +347,7 @@ http.createServer((req, res) => {
     log('== Flask/gunicorn baseline skipped: needs ../shared/bench, gunicorn, python3-flask and python3-sklearn')
   }
   const predict = sentiopsPredict(modelDir, data, work)
+  const library = sentiopsBatchTextsPerSecond(modelDir, data)
 
   const report = {
     date: new Date().toISOString(),
@@ -332,14 +355,14 @@ http.createServer((req, res) => {
     data,
     wrk: `wrk -t2 -c32 -d${args.duration} --latency (POST /predict, ${SENTENCES.length} rotating sentences)`,
     servers: results,
-    batchPredict: {sentiops: predict, sklearn},
+    batchPredict: {sentiops: predict, sentiopsLibrary: library, sklearn},
   }
   if (args.json) await writeFile(args.json, JSON.stringify(report, null, 2) + '\n')
-  printMarkdown(report.servers, predict, sklearn)
+  printMarkdown(report.servers, predict, library, sklearn)
   log(`(work dir ${work}; raw figures ${args.json ?? 'not saved: pass --json FILE'})`)
 }
 
-function printMarkdown(servers: ServerResult[], predict: {texts: number; seconds: number; wallSeconds: number}, sklearn?: {texts: number; seconds: number}): void {
+function printMarkdown(servers: ServerResult[], predict: {texts: number; seconds: number; wallSeconds: number}, library: {texts: number; seconds: number}, sklearn?: {texts: number; seconds: number}): void {
   const lines = [
     '| server | req/s (best run) | p50 ms | p99 ms | non-2xx | cold start ms (median) | peak RSS MiB |',
     '|---|---:|---:|---:|---:|---:|---:|',
@@ -352,6 +375,7 @@ function printMarkdown(servers: ServerResult[], predict: {texts: number; seconds
     '|---|---:|',
     `| sentiops predict (in the command, ${predict.texts} texts) | ${(predict.texts / predict.seconds).toFixed(0)} |`,
     `| sentiops predict (wall clock, process start included) | ${(predict.texts / predict.wallSeconds).toFixed(0)} |`,
+    `| sentiops bundle.predict, one batch, best of 3 (measured like the scikit-learn line) | ${(library.texts / library.seconds).toFixed(0)} |`,
     ...(sklearn ? [`| scikit-learn clean_text + transform + predict_proba | ${(sklearn.texts / sklearn.seconds).toFixed(0)} |`] : []),
   ]
   const serve = servers.find(s => s.name === 'sentiops serve')
