@@ -44,3 +44,23 @@ describe('the default preprocessing (params.yaml defaults)', () => {
     expect(createPreprocessor(defaults)("The actors weren't as good as I expected")).toBe('the actor be not as good as i expect')
   })
 })
+
+describe('the one-pass ASCII tokenizer', async () => {
+  const {ASCII, asciiTokens, regexTokens} = await import('../../src/core/text/preprocess.js')
+  const {createRequire} = await import('node:module')
+  const require = createRequire(import.meta.url)
+  const fixtures = ['amazon', 'imdb', 'yelp'].flatMap(name => (require(`sentiment/test/fixtures/${name}.json`) as Array<{text?: string}>).map(r => r.text ?? ''))
+  const random = (() => {
+    let seed = 7
+    const next = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32)
+    const alphabet = "ab sS'`'s_9 0,.!-/:@[]{}~\t\n\"x's"
+    return Array.from({length: 5000}, () => Array.from({length: 1 + Math.floor(next() * 24)}, () => alphabet[Math.floor(next() * alphabet.length)]).join(''))
+  })()
+  const texts = [...fixtures.filter(t => !/[^\x00-\x7f]/.test(t)).map(t => t.toLowerCase()), ...random, "it's", "it's_x", "''s", "'s'", '`s', "the film's end", "rock'n'roll 4ever", '']
+
+  for (const [punct, numbers] of [[true, true], [true, false], [false, true], [false, false]] as const) {
+    it(`gives exactly the regular expressions' tokens (remove_punctuation=${punct}, remove_numbers=${numbers})`, () => {
+      for (const t of texts) expect(asciiTokens(t, punct, numbers), JSON.stringify(t)).toEqual(regexTokens(t, ASCII, true, punct, numbers))
+    })
+  }
+})

@@ -9,7 +9,7 @@ export type Preprocessor = (text: string) => string
  * Two sets of the same patterns: Unicode-aware ones, and ASCII ones that V8 runs several times faster.
  * Pure-ASCII texts (most English reviews) take the ASCII set; the results are identical for ASCII input.
  */
-interface Patterns {
+export interface Patterns {
   url: RegExp
   splitNt: RegExp // tokenized corpora write "does n't"
   special: Array<[RegExp, string]>
@@ -21,7 +21,7 @@ interface Patterns {
   space: RegExp
 }
 
-const UNICODE: Patterns = {
+export const UNICODE: Patterns = {
   url: /\b(?:https?:\/\/|www\.)\S+/giu,
   splitNt: /\s+n['’]t\b/giu,
   special: [
@@ -38,7 +38,7 @@ const UNICODE: Patterns = {
   space: /\s+/u,
 }
 
-const ASCII: Patterns = {
+export const ASCII: Patterns = {
   url: /\b(?:https?:\/\/|www\.)\S+/gi,
   splitNt: /\s+n't\b/gi,
   special: [
@@ -73,13 +73,9 @@ export function createPreprocessor(params: PreprocessParams): Preprocessor {
       for (const [pattern, by] of re.special) t = t.replace(pattern, by)
       t = t.replace(re.nt, ' not')
     }
-    if (params.remove_punctuation) {
-      if (apostrophes) t = t.replace(re.possessive, '').replace(re.apostrophe, '')
-      t = t.replace(re.punct, ' ')
-    }
-    if (params.remove_numbers) t = t.replace(re.number, ' ')
+    const tokens = ascii ? asciiTokens(t, params.remove_punctuation, params.remove_numbers) : regexTokens(t, re, apostrophes, params.remove_punctuation, params.remove_numbers)
     const out: string[] = []
-    for (const token of t.split(re.space)) {
+    for (const token of tokens) {
       if (token === '') continue
       if (stopwords?.has(token)) continue
       const word = normalize ? normalize(token) : token
@@ -89,6 +85,69 @@ export function createPreprocessor(params: PreprocessParams): Preprocessor {
     }
     return out.join(' ')
   }
+}
+
+/**
+ * Punctuation, number and whitespace handling with regular expressions (any text): possessive 's and
+ * apostrophes removed, other punctuation and symbols and digits become spaces, then split on whitespace.
+ */
+export function regexTokens(t: string, re: Patterns, apostrophes: boolean, removePunctuation: boolean, removeNumbers: boolean): string[] {
+  if (removePunctuation) {
+    if (apostrophes) t = t.replace(re.possessive, '').replace(re.apostrophe, '')
+    t = t.replace(re.punct, ' ')
+  }
+  if (removeNumbers) t = t.replace(re.number, ' ')
+  return t.split(re.space).filter(token => token !== '')
+}
+
+/**
+ * The same as regexTokens for pure-ASCII text, in one pass over the characters: no intermediate strings.
+ * The hot path of training and serving; a test checks it against regexTokens on real and adversarial texts.
+ */
+export function asciiTokens(t: string, removePunctuation: boolean, removeNumbers: boolean): string[] {
+  const out: string[] = []
+  let token = '' // pieces of the current token joined across removed apostrophes
+  let start = -1 // start of the current piece, -1 when none
+  const n = t.length
+  const flush = (end: number) => {
+    if (start >= 0) token += t.slice(start, end)
+    start = -1
+  }
+  const boundary = (end: number) => {
+    flush(end)
+    if (token !== '') out.push(token)
+    token = ''
+  }
+  for (let i = 0; i < n; i++) {
+    const c = t.charCodeAt(i)
+    if (removePunctuation && (c === 39 || c === 96)) {
+      flush(i)
+      // /'s\b/: an apostrophe, a lower-case s, then no word character.
+      if (c === 39 && t.charCodeAt(i + 1) === 115 && !isWordChar(t.charCodeAt(i + 2))) i++
+      continue
+    }
+    if (isSpace(c) || (removePunctuation && isPunct(c)) || (removeNumbers && c >= 48 && c <= 57)) {
+      boundary(i)
+      continue
+    }
+    if (start < 0) start = i
+  }
+  boundary(n)
+  return out
+}
+
+function isSpace(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13)
+}
+
+/** ASCII punctuation and symbols: what [\p{P}\p{S}] matches below 128. */
+function isPunct(c: number): boolean {
+  return (c >= 33 && c <= 47) || (c >= 58 && c <= 64) || (c >= 91 && c <= 96) || (c >= 123 && c <= 126)
+}
+
+/** \w of a regular expression: [A-Za-z0-9_]. NaN (past the end) is not a word character. */
+function isWordChar(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95
 }
 
 /** Applies the training-time filter: cleaned texts shorter than `min_length` characters are dropped. */
