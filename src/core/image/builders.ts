@@ -67,12 +67,7 @@ export const dockerBuilder: ImageBuilder = {
       file: 'docker',
       args: [
         'build',
-        '--file', r.dockerfile,
-        '--iidfile', r.iidFile,
-        ...(r.platform ? ['--platform', r.platform] : []),
-        ...Object.entries(r.buildArgs).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`]),
-        ...r.tags.flatMap(t => ['--tag', t]),
-        r.contextDir,
+        ...buildFlags(r),
       ],
     }
   },
@@ -94,6 +89,18 @@ export const dockerBuilder: ImageBuilder = {
   },
 }
 
+/** The `build` flags docker and buildah share: Dockerfile, image-id file, platform, build args, tags, context. */
+function buildFlags(r: Parameters<ImageBuilder['buildCommand']>[0]): string[] {
+  return [
+    '--file', r.dockerfile,
+    '--iidfile', r.iidFile,
+    ...(r.platform ? ['--platform', r.platform] : []),
+    ...Object.entries(r.buildArgs).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`]),
+    ...r.tags.flatMap(t => ['--tag', t]),
+    r.contextDir,
+  ]
+}
+
 export const buildahBuilder: ImageBuilder = {
   name: 'buildah',
   async health(run, options = {}) {
@@ -106,12 +113,7 @@ export const buildahBuilder: ImageBuilder = {
         'build',
         '--isolation', 'chroot',
         '--layers',
-        '--file', r.dockerfile,
-        '--iidfile', r.iidFile,
-        ...(r.platform ? ['--platform', r.platform] : []),
-        ...Object.entries(r.buildArgs).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`]),
-        ...r.tags.flatMap(t => ['--tag', t]),
-        r.contextDir,
+        ...buildFlags(r),
       ],
     }
   },
