@@ -43,7 +43,8 @@ describe('the real `sentiops serve` process', () => {
   it('hot-swaps to a newly promoted version under load without a single failed request', async () => {
     const v1 = await register(lrDir)
     const server = await serve(['--model', 'models:/sentiment@champion', '--watch', '0.2'])
-    expect(server.logs.find(l => l.msg === 'model loaded')).toMatchObject({model_name: 'sentiment', model_version: v1.version, alias: 'champion'})
+    // Readiness can answer before the child's log line has been read from its stdout: wait for the line.
+    expect(await waitFor('the "model loaded" log line', () => server.logs.find(l => l.msg === 'model loaded'))).toMatchObject({model_name: 'sentiment', model_version: v1.version, alias: 'champion'})
 
     const load = startLoad(`${server.address}/predict`, BODIES, 8)
     await waitFor('traffic on version 1', () => (load.stats.ok > 300 ? true : undefined))
@@ -66,7 +67,7 @@ describe('the real `sentiops serve` process', () => {
     expect(metrics).toMatch(new RegExp(`^sentiops_predictions_total\\{label="\\w+",model_name="sentiment",model_version="${v1.version}"\\} \\d+$`, 'm'))
     expect(metrics).toMatch(new RegExp(`^sentiops_predictions_total\\{label="\\w+",model_name="sentiment",model_version="${v2.version}"\\} \\d+$`, 'm'))
     expect(metrics).toContain('sentiops_model_loads_total{result="success"} 2')
-    expect(server.logs.find(l => l.msg === 'model swapped')).toMatchObject({model_version: v2.version, previous_version: v1.version})
+    expect(await waitFor('the "model swapped" log line', () => server.logs.find(l => l.msg === 'model swapped'))).toMatchObject({model_version: v2.version, previous_version: v1.version})
   })
 
   it('keeps serving and counts the failure when the promoted version cannot be loaded', async () => {
