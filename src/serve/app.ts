@@ -10,6 +10,7 @@ import {registerPageRoutes} from './routes/page.js'
 import {registerPredictRoutes} from './routes/predict.js'
 import {registerProbeRoutes} from './routes/probes.js'
 import type {Limits} from './schemas.js'
+import {leanValidatorCompiler} from './validation.js'
 
 export interface Timeouts {
   /** Whole request (headers and body) must arrive within this (408 after). */
@@ -60,11 +61,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // Draining is handled in server.ts: requests during close are answered (with Connection: close), not 503.
     return503OnClosing: false,
     forceCloseConnections: false,
-    ajv: {customOptions: {coerceTypes: false, removeAdditional: false, allErrors: false}},
     schemaErrorFormatter: formatValidationError,
     frameworkErrors: frameworkErrorHandler,
     clientErrorHandler,
   })
+
+  app.setValidatorCompiler(leanValidatorCompiler())
 
   // JSON only (plus the per-route form and CSV parsers): a text/plain body is a 415, not a string to validate.
   app.removeContentTypeParser('text/plain')

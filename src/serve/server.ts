@@ -4,11 +4,13 @@ import type {FastifyInstance} from 'fastify'
 import type {ServeParams} from '../core/config/params.js'
 import {ConfigError, UserError} from '../core/errors.js'
 import {buildApp, type Timeouts} from './app.js'
+import {type FastPathStats, installFastPredict} from './fast-predict.js'
 import {ServeMetrics} from './metrics.js'
 import {ModelHolder, type HolderLog, type ServingModel} from './model-holder.js'
 import type {LoadModel, ResolveModel} from './model-ref.js'
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+const VERBOSE_LOG_LEVELS = new Set<string>(['debug', 'trace'])
 
 /** Longest time the drain phase waits for clients to leave before the listener closes. */
 export const MAX_DRAIN_MS = 5000
@@ -25,6 +27,8 @@ export interface StartServerOptions {
   /** Install SIGTERM/SIGINT handlers (default true). */
   handleSignals?: boolean
   timeouts?: Partial<Timeouts>
+  /** Answer JSON POST /predict on the fast path (default true); see fast-predict.ts. */
+  fastPath?: boolean
 }
 
 export interface ShutdownResult {
@@ -44,6 +48,8 @@ export interface RunningServer {
   /** http://host:port as bound (port resolved when 0 was asked). */
   address: string
   port: number
+  /** The JSON POST /predict fast path's counters; undefined when it is off (CORS, debug logs, or asked). */
+  fastPath?: FastPathStats
   /** Settles when the first model is loaded; rejects when it fails and --watch is off. */
   modelLoaded: Promise<ServingModel>
   /** Drains and closes (idempotent). */
@@ -66,16 +72,19 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   let log: HolderLog | undefined
   const holder = new ModelHolder({uri: config.model, resolve: options.resolve, load: options.load, log: forwardingLog(() => log)})
   const metrics = new ServeMetrics()
+  const limits = {bodyLimit: config.body_limit, maxTextLength: config.max_text_length, maxBatch: config.max_batch}
   const app = await buildApp({
     holder,
     metrics,
-    limits: {bodyLimit: config.body_limit, maxTextLength: config.max_text_length, maxBatch: config.max_batch},
+    limits,
     corsOrigin: config.cors_origin,
     logger: {level: logLevel, name: 'sentiops-serve'},
     timeouts: options.timeouts,
   })
   log = app.log
   await app.ready()
+  // CORS headers and per-request access lines come from Fastify hooks: with either on, every request takes Fastify.
+  const fastPath = config.cors_origin === '' && !VERBOSE_LOG_LEVELS.has(logLevel) && options.fastPath !== false ? installFastPredict(app.server, {holder, metrics, limits, log: app.log}) : undefined
 
   const connections = trackConnections(app.server)
   let port: number
@@ -141,7 +150,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   // The rejection is reported through `closed`; callers that await modelLoaded see it too.
   modelLoaded.catch(() => {})
 
-  return {app, holder, metrics, address, port, modelLoaded, shutdown: reason => shutdown(reason), closed}
+  return {app, holder, metrics, address, port, fastPath, modelLoaded, shutdown: reason => shutdown(reason), closed}
 }
 
 interface ConnectionTracker {

@@ -56,6 +56,17 @@ describe('vectorizer', () => {
     expect(X.indptr[2] - X.indptr[1]).toBe(0)
   })
 
+  it('gives the same rows from texts, from token ids and into scratch buffers', () => {
+    const docs = ['good film', 'a good good film indeed', '', 'bad', 'film good bad film', 'nothing known here']
+    const {vectorizer} = Vectorizer.fitTransform(docs.slice(0, 5), {...base, method: 'tfidf', ngram_min: 1, ngram_max: 2})
+    const expected = toDense(vectorizer.transform(docs))
+    // Scratch-backed matrices may have longer arrays than entries: toDense reads only up to indptr.
+    expect(toDense(vectorizer.transformTransient(docs))).toEqual(expected)
+    const ids = (words: string[]) => vectorizer.transformIdsTransient(1, (_row, out) => words.forEach(w => out.push(vectorizer.tokenId(w))))
+    expect(docs.map(d => toDense(ids(d === '' ? [] : d.split(' ')))[0])).toEqual(expected)
+    expect(vectorizer.tokenId('nothing')).toBe(-1)
+  })
+
   it('explains an empty vocabulary', () => {
     expect(() => Vectorizer.fitTransform(['a', 'b'], {...base, min_df: 5})).toThrow(/no term is left after min_df=5/)
   })

@@ -1,21 +1,10 @@
 import http from 'node:http'
 import net from 'node:net'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {mulberry32} from '../../src/core/data/split.js'
 import {postJson, request, type HttpResult} from './support/http.js'
 import {tempDir, trainModel} from './support/model.js'
 import {spawnServe, type ServeProcess} from './support/serve-process.js'
-
-/** Seeded, so a failure can be replayed. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 interface FuzzCase {
   method: string

@@ -6,7 +6,8 @@ import {UserError} from '../errors.js'
 import {Vectorizer, type VectorizerState} from '../features/vectorizer.js'
 import {writeDirAtomic} from '../fs/atomic.js'
 import {loadClassifier, type Classifier, type SerializedClassifier} from '../models/index.js'
-import {createPreprocessor, type Preprocessor} from '../text/index.js'
+import {createPreprocessor, createTokenStages, type Preprocessor} from '../text/index.js'
+import {TokenIds} from './token-ids.js'
 import {SENTIOPS_VERSION} from '../version.js'
 import type {Bundle, BundleMeta, Explanation, Prediction, TokenContribution} from './types.js'
 
@@ -122,6 +123,8 @@ export function bundleFromParts(dir: string, parts: BundleParts): Bundle {
 class LoadedBundle implements Bundle {
   readonly meta: BundleMeta
   private readonly preprocess: Preprocessor
+  private readonly tokenIds: TokenIds
+  private readonly probabilityTemplate: Record<string, number>
   private readonly vectorizer: Vectorizer
   private readonly classifier: Classifier
 
@@ -129,17 +132,19 @@ class LoadedBundle implements Bundle {
     this.meta = parts.meta
     this.vectorizer = parts.vectorizer
     this.classifier = parts.classifier
-    this.preprocess = createPreprocessor(parts.meta.preprocess)
+    this.probabilityTemplate = Object.fromEntries(parts.meta.classNames.map(name => [name, 0]))
+    const stages = createTokenStages(parts.meta.preprocess)
+    this.tokenIds = new TokenIds(stages, this.vectorizer)
+    this.preprocess = createPreprocessor(parts.meta.preprocess, stages)
   }
 
   /** Class probabilities for already-preprocessed texts, row-major n × k. */
   probabilities(processed: readonly string[]): Float64Array {
-    return this.classifier.predictProba(this.vectorizer.transform(processed))
+    return this.classifier.predictProba(this.vectorizer.transformTransient(processed))
   }
 
   predict(texts: readonly string[]): Prediction[] {
-    const processed = texts.map(this.preprocess)
-    const proba = this.probabilities(processed)
+    const proba = this.classifier.predictProba(this.vectorizer.transformIdsTransient(texts.length, (row, ids) => this.tokenIds.append(texts[row]!, ids)))
     const k = this.meta.classNames.length
     const out: Prediction[] = []
     for (let i = 0; i < texts.length; i++) out.push(this.toPrediction(proba, i * k))
@@ -149,7 +154,9 @@ class LoadedBundle implements Bundle {
   private toPrediction(proba: Float64Array, offset: number): Prediction {
     const names = this.meta.classNames
     let best = 0
-    const probabilities: Record<string, number> = {}
+    // A copy of a template keeps one hidden class for every prediction; adding keys one by one would take
+    // V8's slow path (a new map transition lookup per key) each time.
+    const probabilities: Record<string, number> = {...this.probabilityTemplate}
     for (let c = 0; c < names.length; c++) {
       probabilities[names[c]] = proba[offset + c]
       if (proba[offset + c] > proba[offset + best]) best = c

@@ -29,10 +29,9 @@ export class Vectorizer {
   private readonly idf?: Float64Array
 
   constructor(readonly state: VectorizerState) {
-    const nodes = new Int32Array(state.vocabulary.length)
-    state.vocabulary.forEach((term, col) => (nodes[col] = this.index.intern(term)))
+    const nodes = this.index.internAll(state.vocabulary)
     this.column = new Int32Array(this.index.size).fill(-1)
-    nodes.forEach((node, col) => (this.column[node] = col))
+    for (let col = 0; col < nodes.length; col++) this.column[nodes[col]!] = col
     if (state.idf) this.idf = Float64Array.from(state.idf)
   }
 
@@ -102,23 +101,66 @@ export class Vectorizer {
   }
 
   transform(docs: readonly string[]): CsrMatrix {
+    return this.buildMatrix(docs.length, this.columnsOf(docs), true)
+  }
+
+  /**
+   * transform() into reused scratch buffers: the matrix is valid only until the next transform of any
+   * vectorizer, and its indices/data arrays may be longer than its entries (indptr bounds them). For callers
+   * that consume the rows at once: prediction, where allocating three typed arrays per request costs more
+   * than the arithmetic.
+   */
+  transformTransient(docs: readonly string[]): CsrMatrix {
+    return this.buildMatrix(docs.length, this.columnsOf(docs), false)
+  }
+
+  /** The id of a token of the vocabulary's n-grams, or -1: the unit `transformIdsTransient` takes. */
+  tokenId(word: string): number {
+    return this.index.token(word, false)
+  }
+
+  /**
+   * transformTransient() of texts given as token ids (`fill` appends row r's ids, -1 for unknown tokens):
+   * prediction resolves each distinct raw token once (bundle/token-ids.ts) and skips strings altogether.
+   */
+  transformIdsTransient(rows: number, fill: (row: number, ids: IntBuffer) => void): CsrMatrix {
+    const {ngramMin, ngramMax} = this.state
+    const ids = scratchIds
+    const nodes = scratchNodes
+    return this.buildMatrix(
+      rows,
+      (d, out) => {
+        ids.clear()
+        fill(d, ids)
+        nodes.clear()
+        this.index.collectIds(ids.data, ids.length, ngramMin, ngramMax, false, nodes)
+        for (let p = 0; p < nodes.length; p++) {
+          const c = this.column[nodes.data[p]]
+          if (c >= 0) out.push(c)
+        }
+      },
+      false,
+    )
+  }
+
+  private columnsOf(docs: readonly string[]): (row: number, out: IntBuffer) => void {
     const {ngramMin, ngramMax} = this.state
     const nodes = scratchNodes
-    return this.buildMatrix(docs.length, (d, out) => {
+    return (d, out) => {
       nodes.clear()
       this.index.collect(docs[d], ngramMin, ngramMax, false, nodes)
       for (let p = 0; p < nodes.length; p++) {
         const c = this.column[nodes.data[p]]
         if (c >= 0) out.push(c)
       }
-    })
+    }
   }
 
   /** Turns each row's column occurrences into weighted, sorted CSR entries. */
-  private buildMatrix(rows: number, columnsOf: (row: number, out: IntBuffer) => void): CsrMatrix {
+  private buildMatrix(rows: number, columnsOf: (row: number, out: IntBuffer) => void, copy = true): CsrMatrix {
     const {method, sublinearTf, binary} = this.state
     const idf = this.idf
-    const indptr = new Int32Array(rows + 1)
+    const indptr = copy || rows + 1 > scratchIndptr.length ? new Int32Array(rows + 1) : scratchIndptr
     // Entries are gathered in reused scratch arrays and copied out once at their final size: serving transforms
     // one text per request, where fresh zero-filled buffers cost more than the arithmetic.
     let indices = scratchIndices
@@ -160,7 +202,7 @@ export class Vectorizer {
       }
       indptr[r + 1] = nnz
     }
-    const out = {rows, cols: this.nFeatures, indptr, indices: indices.slice(0, nnz), data: data.slice(0, nnz)}
+    const out = copy ? {rows, cols: this.nFeatures, indptr, indices: indices.slice(0, nnz), data: data.slice(0, nnz)} : {rows, cols: this.nFeatures, indptr, indices, data}
     // Keep grown scratch arrays for the next call, unless a huge batch made them huge.
     if (indices.length <= MAX_SCRATCH) {
       scratchIndices = indices
@@ -172,9 +214,11 @@ export class Vectorizer {
 
 const MAX_SCRATCH = 1 << 20
 let scratchIndices: Int32Array = new Int32Array(1024)
+const scratchIndptr = new Int32Array(1025)
 let scratchData: Float64Array = new Float64Array(1024)
 // Reused between calls (transform and buildMatrix are synchronous, so they never overlap).
 const scratchNodes = new IntBuffer(256)
+const scratchIds = new IntBuffer(256)
 const scratchColumns = new IntBuffer(256)
 
 /** Sorts the first n entries ascending; insertion sort for the short rows of single texts (no allocation). */

@@ -1,4 +1,7 @@
-import {eng} from 'stopword'
+import {createRequire} from 'node:module'
+
+// Required on first use: the package carries 60 languages' lists, and the default pipeline keeps stopwords.
+const require = createRequire(import.meta.url)
 
 /**
  * Negations carry sentiment ("not good"), so they survive stopword removal when `keep_negations` is on.
@@ -14,6 +17,7 @@ export const NEGATIONS: readonly string[] = ['not', 'no', 'nor', 'never', 'canno
 export const DEFAULT_KEEP_WORDS: readonly string[] = ['but', 'very', 'too', 'more', 'most', 'only']
 
 export function buildStopwordSet(keepNegations: boolean, keepWords: readonly string[]): Set<string> {
+  const {eng} = require('stopword') as {eng: string[]}
   const set = new Set<string>(eng)
   if (keepNegations) for (const w of NEGATIONS) set.delete(w)
   for (const w of keepWords) set.delete(w.toLowerCase())

@@ -29,6 +29,8 @@ const SNAPSHOT = new URL('./wink-lexicon.snapshot.json', import.meta.url)
 export function requireWinkLemmatizer<T>(): T {
   const require = createRequire(import.meta.url)
   const winkRequire = createRequire(require.resolve('wink-lemmatizer'))
+  // Loaded before (another bundle, a hot swap, the next stage of `repro`): no need to read the snapshot again.
+  if (require.cache[require.resolve('wink-lemmatizer')]) return require('wink-lemmatizer') as T
   const snapshot = readSnapshot()
   if (snapshot && snapshot.winkLexiconVersion === (winkRequire('wink-lexicon/package.json') as {version: string}).version) {
     const Module = require('node:module') as {new (id: string): {filename: string; loaded: boolean; exports: unknown}}

@@ -2,9 +2,9 @@ import formbody from '@fastify/formbody'
 import type {FastifyInstance, FastifyReply, FastifyRequest} from 'fastify'
 import type {Explanation} from '../../core/bundle/types.js'
 import type {RouteContext} from '../app.js'
-import {HttpError} from '../http-errors.js'
 import type {ServingModel} from '../model-holder.js'
 import {PAGE_SECURITY_HEADERS} from '../page.js'
+import {answerPredict} from '../predict-answer.js'
 import {
   type ExplainBody,
   type PredictBody,
@@ -13,7 +13,7 @@ import {
   predictBodySchema,
   predictResponseSchema,
 } from '../schemas.js'
-import {classify, identityOf, servingModel} from './model-access.js'
+import {identityOf, servingModel} from './model-access.js'
 
 /** Words listed per side on the page. */
 const PAGE_TOP_K = 5
@@ -65,16 +65,7 @@ export function registerPredictRoutes(app: FastifyInstance, ctx: RouteContext): 
           return sendPage(reply, 200, text, {model})
         }
         if (request.validationError) throw request.validationError
-        const {text, texts} = request.body
-        if ((text === undefined) === (texts === undefined)) {
-          throw new HttpError(400, text === undefined ? 'body needs "text" (a string) or "texts" (a list of strings)' : 'send either "text" or "texts", not both')
-        }
-        const model = servingModel(holder)
-        if (text !== undefined) {
-          const p = classify(metrics, model, [text])[0]!
-          return {label: p.label, score: p.score, probabilities: p.probabilities, model: identityOf(model)}
-        }
-        return {predictions: classify(metrics, model, texts!), model: identityOf(model)}
+        return answerPredict(holder, metrics, request.body)
       },
     )
   })

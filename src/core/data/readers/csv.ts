@@ -1,9 +1,8 @@
-import {Readable} from 'node:stream'
-import {pipeline} from 'node:stream/promises'
-import {CsvError, type Options, parse} from 'csv-parse'
+import {StringDecoder} from 'node:string_decoder'
 import {DataError} from '../../errors.js'
 import type {TableRow} from '../types.js'
 import {type ColumnRequest, resolveHeader} from './columns.js'
+import {type CsvRecordBatch, CsvRecordParser, CsvSyntaxError} from './csv-records.js'
 
 /** A record this long is almost always an unclosed quote swallowing the rest of the file. */
 const MAX_RECORD_BYTES = 16 * 1024 * 1024
@@ -15,150 +14,106 @@ export interface CsvReadOptions {
   columns: readonly ColumnRequest[]
 }
 
+/** Rows handed out per batch at most. */
+const BATCH_RECORDS = 4096
+
 /**
  * Reads RFC 4180 CSV (or TSV) with a header row: quoted fields may hold delimiters, doubled quotes and
  * newlines. Yields the requested columns of each record with the physical line it starts on. A record with
  * another field count than the header, or a quoting error, is a DataError naming file:line. Blank lines are
- * skipped.
+ * skipped. Buffers must be UTF-8 (a character cut between two buffers is fine).
  */
 export async function* readCsv(input: AsyncIterable<Buffer | string>, options: CsvReadOptions): AsyncGenerator<TableRow[]> {
-  const {where, columns, delimiter} = options
+  const {where, delimiter} = options
   const kind = delimiter === ',' ? 'CSV' : 'TSV'
-  let indexes: number[] | undefined
-  let width = 0
-  let identity = false
-  let line = 1 // physical line where the next record starts
+  const parser = new CsvRecordParser({delimiter, maxRecordBytes: MAX_RECORD_BYTES})
+  const decoder = new StringDecoder('utf8')
+  const table = new RecordsToRows(options, kind)
   try {
-    for await (const records of parseRecords(input, delimiter)) {
-      const rows: TableRow[] = []
-      for (const record of records) {
-        const start = line
-        line += 1 + newlinesInFields(record)
-        const blank = record.length === 1 && record[0] === ''
-        if (indexes === undefined) {
-          if (blank) continue
-          indexes = resolveHeader(record, columns, `${where}:${start}`)
-          width = record.length
-          identity = width === indexes.length && indexes.every((index, i) => index === i)
-          continue
-        }
-        if (record.length !== width) {
-          if (blank) continue
-          const found = `${record.length} ${record.length === 1 ? 'field' : 'fields'} where the header has ${width}`
-          const hint = record.length > width ? `; a field that contains a ${delimiter === ',' ? 'comma' : 'tab'} must be in double quotes` : ''
-          throw new DataError(`${where}:${start}: malformed ${kind} row: ${found}${hint}`, {data: {file: where, line: start}})
-        }
-        if (identity) {
-          rows.push({line: start, values: record}) // the columns asked for are the record as it is
-          continue
-        }
-        const values = new Array<unknown>(indexes.length)
-        for (let i = 0; i < indexes.length; i++) values[i] = indexes[i] === -1 ? undefined : record[indexes[i]]
-        rows.push({line: start, values})
-      }
-      if (rows.length > 0) yield rows
+    for await (const chunk of input) {
+      yield* table.rows(parser.feed(typeof chunk === 'string' ? chunk : decoder.write(chunk)))
     }
+    const rest = decoder.end()
+    if (rest.length > 0) yield* table.rows(parser.feed(rest))
+    yield* table.rows(parser.end())
   } catch (error) {
-    if (error instanceof CsvError) throw malformed(error, where, line, kind)
+    if (error instanceof CsvSyntaxError) throw malformed(error, where, kind)
     throw error
   }
-  if (indexes === undefined) {
+  table.checkHeaderSeen()
+}
+
+/** The header row names the columns; each later record becomes a row of the requested columns. */
+class RecordsToRows {
+  private indexes: number[] | undefined
+  private width = 0
+  /** The columns asked for are the record as it is. */
+  private identity = false
+
+  constructor(
+    private readonly options: CsvReadOptions,
+    private readonly kind: string,
+  ) {}
+
+  *rows({records, lines}: CsvRecordBatch): Generator<TableRow[]> {
+    const {where, delimiter} = this.options
+    let rows: TableRow[] = []
+    for (let r = 0; r < records.length; r++) {
+      const record = records[r]
+      const line = lines[r]
+      const blank = record.length === 1 && record[0] === ''
+      if (this.indexes === undefined) {
+        if (blank) continue
+        this.indexes = resolveHeader(record, this.options.columns, `${where}:${line}`)
+        this.width = record.length
+        this.identity = this.width === this.indexes.length && this.indexes.every((index, i) => index === i)
+        continue
+      }
+      if (record.length !== this.width) {
+        if (blank) continue
+        const found = `${record.length} ${record.length === 1 ? 'field' : 'fields'} where the header has ${this.width}`
+        const hint = record.length > this.width ? `; a field that contains a ${delimiter === ',' ? 'comma' : 'tab'} must be in double quotes` : ''
+        throw new DataError(`${where}:${line}: malformed ${this.kind} row: ${found}${hint}`, {data: {file: where, line}})
+      }
+      rows.push({line, values: this.identity ? record : this.pick(record, this.indexes)})
+      if (rows.length === BATCH_RECORDS) {
+        yield rows
+        rows = []
+      }
+    }
+    if (rows.length > 0) yield rows
+  }
+
+  checkHeaderSeen(): void {
+    if (this.indexes !== undefined) return
+    const {where, columns} = this.options
     const wanted = columns.filter(c => !c.optional).map(c => c.name)
     throw new DataError(`${where}: the file is empty; expected a header row naming the columns (${wanted.join(', ')})`, {data: {file: where}})
   }
+
+  private pick(record: string[], indexes: number[]): unknown[] {
+    const values = new Array<unknown>(indexes.length)
+    for (let i = 0; i < indexes.length; i++) values[i] = indexes[i] === -1 ? undefined : record[indexes[i]]
+    return values
+  }
 }
 
-function newlinesInFields(record: string[]): number {
-  let count = 0
-  for (const field of record) {
-    let at = field.indexOf('\n')
-    while (at !== -1) {
-      count++
-      at = field.indexOf('\n', at + 1)
-    }
-  }
-  return count
-}
-
-/** Records handed out per batch at most; the parser pauses until the batch is taken. */
-const BATCH_RECORDS = 4096
-
-/**
- * csv-parse as an async generator of record batches. Records arrive through 'data' events (the cheapest
- * path through a Node stream); the parser pauses while a full batch waits, and the parse error, if any,
- * comes after the records that preceded it.
- */
-async function* parseRecords(input: AsyncIterable<Buffer | string>, delimiter: string): AsyncGenerator<string[][]> {
-  const options: Options = {
-    delimiter,
-    relax_column_count: true, // checked above, with a better message and the record's first line
-    skip_empty_lines: false, // keeps the line count exact; blank records are skipped above
-    max_record_size: MAX_RECORD_BYTES,
-  }
-  const parser = parse(options)
-  let batch: string[][] = []
-  let wake: (() => void) | undefined
-  const notify = () => {
-    const resolve = wake
-    wake = undefined
-    resolve?.()
-  }
-  parser.on('data', (record: string[]) => {
-    batch.push(record)
-    if (batch.length >= BATCH_RECORDS) parser.pause()
-    notify()
-  })
-  let settled = false
-  let failure: unknown
-  pipeline(Readable.from(input, {objectMode: true}), parser).then(
-    () => {
-      settled = true
-      notify()
-    },
-    (error: unknown) => {
-      failure = error
-      settled = true
-      notify()
-    },
-  )
-  try {
-    for (;;) {
-      if (batch.length > 0) {
-        const ready = batch
-        batch = []
-        yield ready
-        parser.resume()
-      } else if (settled) break
-      else await new Promise<void>(resolve => (wake = resolve))
-    }
-  } finally {
-    if (!settled) parser.destroy()
-  }
-  if (failure !== undefined) throw failure
-}
-
-function malformed(error: CsvError, where: string, recordStart: number, kind: string): DataError {
-  const at = typeof error.lines === 'number' ? (error.lines as number) : recordStart
-  let line = at
+function malformed(error: CsvSyntaxError, where: string, kind: string): DataError {
+  const {code, line} = error
   let reason: string
-  switch (error.code) {
+  switch (code) {
     case 'CSV_QUOTE_NOT_CLOSED':
-      line = recordStart
       reason = 'a quoted field in this record is never closed'
       break
     case 'CSV_MAX_RECORD_SIZE':
-      line = recordStart
       reason = 'the record starting here is longer than 16 MiB; probably an unclosed quote'
       break
     case 'INVALID_OPENING_QUOTE':
       reason = 'a double quote inside an unquoted field; quote the whole field and double the quotes inside it'
       break
     case 'CSV_INVALID_CLOSING_QUOTE':
-    case 'CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE':
       reason = 'text after the closing quote of a field; double the quotes inside a quoted field'
       break
-    default:
-      reason = error.message.replace(/\s+(?:at|on) line \d+.*$/s, '')
   }
-  return new DataError(`${where}:${line}: malformed ${kind} row: ${reason}`, {cause: error, data: {file: where, line, code: error.code}})
+  return new DataError(`${where}:${line}: malformed ${kind} row: ${reason}`, {cause: error, data: {file: where, line, code}})
 }
