@@ -1,5 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand, EXIT_CODE_HELP} from '../../cli/base-command.js'
+import {registryFlags} from '../../cli/tracking-flags.js'
 import {UsageError} from '../../core/errors.js'
 import {openStores, validateAlias, type ModelVersion} from '../../core/tracking/index.js'
 
@@ -20,7 +21,7 @@ export default class ModelsAlias extends BaseCommand<typeof ModelsAlias> {
   }
   static override flags = {
     delete: Flags.boolean({description: 'remove the alias instead of setting it', default: false}),
-    'tracking-uri': Flags.string({description: 'tracking store: a directory (./mlruns), file:///abs/path or http(s)://mlflow-server (default: MLFLOW_TRACKING_URI, else ./mlruns)'}),
+    ...registryFlags,
   }
 
   async run(): Promise<{name: string; alias: string; deleted: boolean; version?: ModelVersion; previous?: string}> {

@@ -1,5 +1,5 @@
-import {Flags} from '@oclif/core'
 import {BaseCommand, EXIT_CODE_HELP} from '../../cli/base-command.js'
+import {registryFlags} from '../../cli/tracking-flags.js'
 import {formatTimestamp, openStores, renderTable, type RegisteredModel} from '../../core/tracking/index.js'
 
 export default class ModelsList extends BaseCommand<typeof ModelsList> {
@@ -12,9 +12,7 @@ export default class ModelsList extends BaseCommand<typeof ModelsList> {
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --tracking-uri https://dagshub.com/alice/sentiment.mlflow --json',
   ]
-  static override flags = {
-    'tracking-uri': Flags.string({description: 'tracking store: a directory (./mlruns), file:///abs/path or http(s)://mlflow-server (default: MLFLOW_TRACKING_URI, else ./mlruns)'}),
-  }
+  static override flags = registryFlags
 
   async run(): Promise<{uri: string; models: RegisteredModel[]}> {
     const stores = openStores({trackingUri: this.flags['tracking-uri'], cwd: process.cwd(), reporter: this.reporter})

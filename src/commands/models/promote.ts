@@ -1,5 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand, EXIT_CODE_HELP} from '../../cli/base-command.js'
+import {registryFlags} from '../../cli/tracking-flags.js'
 import {normalizeStage, openStores, type ModelVersion} from '../../core/tracking/index.js'
 
 export default class ModelsPromote extends BaseCommand<typeof ModelsPromote> {
@@ -19,7 +20,7 @@ export default class ModelsPromote extends BaseCommand<typeof ModelsPromote> {
   static override flags = {
     stage: Flags.string({description: 'target stage: None, Staging, Production or Archived (any case)', required: true}),
     'archive-existing': Flags.boolean({description: 'archive the other versions currently in that stage', default: false}),
-    'tracking-uri': Flags.string({description: 'tracking store: a directory (./mlruns), file:///abs/path or http(s)://mlflow-server (default: MLFLOW_TRACKING_URI, else ./mlruns)'}),
+    ...registryFlags,
   }
 
   async run(): Promise<{version: ModelVersion; archived: string[]}> {

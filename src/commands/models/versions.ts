@@ -1,5 +1,5 @@
-import {Args, Flags} from '@oclif/core'
 import {BaseCommand, EXIT_CODE_HELP} from '../../cli/base-command.js'
+import {modelNameArgs, registryFlags} from '../../cli/tracking-flags.js'
 import {openStores, renderVersionTable, type ModelVersion} from '../../core/tracking/index.js'
 
 export default class ModelsVersions extends BaseCommand<typeof ModelsVersions> {
@@ -12,12 +12,8 @@ export default class ModelsVersions extends BaseCommand<typeof ModelsVersions> {
     '<%= config.bin %> <%= command.id %> sentiment',
     '<%= config.bin %> <%= command.id %> sentiment --json',
   ]
-  static override args = {
-    name: Args.string({description: 'registered model name', required: true}),
-  }
-  static override flags = {
-    'tracking-uri': Flags.string({description: 'tracking store: a directory (./mlruns), file:///abs/path or http(s)://mlflow-server (default: MLFLOW_TRACKING_URI, else ./mlruns)'}),
-  }
+  static override args = modelNameArgs
+  static override flags = registryFlags
 
   async run(): Promise<{name: string; versions: ModelVersion[]}> {
     const stores = openStores({trackingUri: this.flags['tracking-uri'], cwd: process.cwd(), reporter: this.reporter})

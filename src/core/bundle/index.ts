@@ -1,8 +1,8 @@
 import {createHash} from 'node:crypto'
 import {readFile, writeFile} from 'node:fs/promises'
 import path from 'node:path'
-import YAML from 'yaml'
 import {UserError} from '../errors.js'
+import {yaml} from '../yaml.js'
 import {Vectorizer, type VectorizerState} from '../features/vectorizer.js'
 import {writeDirAtomic} from '../fs/atomic.js'
 import {loadClassifier, type Classifier, type SerializedClassifier} from '../models/index.js'
@@ -66,7 +66,7 @@ function mlmodelYaml(meta: BundleMeta, uuid: string): string {
     utc_time_created: utc,
   }
   // Quoted like MLflow writes it: unquoted, YAML 1.1 readers (PyYAML) would turn it into a datetime.
-  return YAML.stringify(doc, {sortMapEntries: true, lineWidth: 0, defaultStringType: 'PLAIN'}).replace(/^utc_time_created: (.*)$/m, "utc_time_created: '$1'")
+  return yaml().stringify(doc, {sortMapEntries: true, lineWidth: 0, defaultStringType: 'PLAIN'}).replace(/^utc_time_created: (.*)$/m, "utc_time_created: '$1'")
 }
 
 /** JSON with object keys sorted at every level, so equal content gives equal bytes. */

@@ -1,8 +1,8 @@
 import {readFile} from 'node:fs/promises'
 import path from 'node:path'
 import type {ErrorObject} from 'ajv'
-import YAML from 'yaml'
 import {ConfigError} from '../errors.js'
+import {yaml} from '../yaml.js'
 import type {Params} from './params.js'
 import validator from './params-validator.generated.js'
 import {paramsSchema} from './schema.js'
@@ -84,7 +84,7 @@ function crossCheck(p: Params, source: string): void {
 /** Parses a params file as DVC does (YAML 1.2); a syntax error names the file and line. */
 export function parseParamsYaml(text: string, file: string): unknown {
   try {
-    return YAML.parse(text, {version: '1.2'})
+    return yaml().parse(text, {version: '1.2'})
   } catch (error) {
     const e = error as {linePos?: Array<{line: number}>; message: string}
     const line = e.linePos?.[0]?.line
@@ -101,7 +101,7 @@ export function parseAssignment(assignment: string): [string, unknown] {
   if (!/^[A-Za-z_][\w-]*(\.[\w-]+)*$/.test(key)) throw new ConfigError(`--set ${assignment}: "${key}" is not a dotted key path`)
   let value: unknown
   try {
-    value = text === '' ? '' : YAML.parse(text, {version: '1.2'})
+    value = text === '' ? '' : yaml().parse(text, {version: '1.2'})
   } catch {
     value = text
   }

@@ -1,11 +1,10 @@
-import {createWriteStream} from 'node:fs'
 import http from 'node:http'
 import https from 'node:https'
-import {pipeline} from 'node:stream/promises'
 import {setTimeout as sleep} from 'node:timers/promises'
 import {DataError, ExternalError, type SentiopsError} from '../../errors.js'
 import type {Reporter} from '../../reporter.js'
 import {redactUrl} from './redact.js'
+import {saveBody} from './save-body.js'
 
 export interface HttpDownloadOptions {
   /** Longest wait for the connection, the response headers, or the next piece of the body. */
@@ -112,18 +111,7 @@ async function attemptDownload(url: URL, dest: string, where: string, options: H
       throw new AttemptFailure('status', text, retryable, {status, retryAfterMs: retryAfterMs(response.headers['retry-after'])})
     }
     const total = Number(response.headers['content-length']) || undefined
-    let bytes = 0
-    await pipeline(
-      response,
-      async function* (source: AsyncIterable<Buffer>) {
-        for await (const chunk of source) {
-          bytes += chunk.length
-          options.reporter?.progress(`Downloading ${where}`, bytes, total)
-          yield chunk
-        }
-      },
-      createWriteStream(dest),
-    ).catch(fail)
+    const bytes = await saveBody(response, dest, where, total, options.reporter).catch(fail)
     if (total !== undefined && bytes !== total) {
       throw new AttemptFailure('network', `the connection closed after ${bytes} of ${total} bytes`, true)
     }

@@ -1,9 +1,8 @@
-import {createWriteStream} from 'node:fs'
 import type {Readable} from 'node:stream'
-import {pipeline} from 'node:stream/promises'
 import type {S3ClientConfig} from '@aws-sdk/client-s3'
 import {DataError, ExternalError, type SentiopsError, UserError} from '../../errors.js'
 import type {Reporter} from '../../reporter.js'
+import {saveBody} from './save-body.js'
 
 export interface S3Location {
   bucket: string
@@ -51,18 +50,7 @@ export async function downloadS3(location: S3Location, dest: string, options: S3
     const response = await client.send(new GetObjectCommand({Bucket: location.bucket, Key: location.key}), {abortSignal: options.signal})
     if (!response.Body) throw new ExternalError(`${where}: GetObject returned no body`)
     const total = response.ContentLength
-    let bytes = 0
-    await pipeline(
-      response.Body as Readable,
-      async function* (source: AsyncIterable<Buffer>) {
-        for await (const chunk of source) {
-          bytes += chunk.length
-          options.reporter?.progress(`Downloading ${where}`, bytes, total)
-          yield chunk
-        }
-      },
-      createWriteStream(dest),
-    )
+    const bytes = await saveBody(response.Body as Readable, dest, where, total, options.reporter)
     if (total !== undefined && bytes !== total) throw new ExternalError(`${where}: the download stopped after ${bytes} of ${total} bytes`)
     return {contentType: response.ContentType, bytes}
   } catch (error) {
