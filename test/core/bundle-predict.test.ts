@@ -12,7 +12,7 @@ import {tempDir, trainModel} from '../serve/support/model.js'
 
 const require = createRequire(import.meta.url)
 const fixtures = ['amazon', 'imdb', 'yelp'].flatMap(name => (require(`sentiment/test/fixtures/${name}.json`) as Array<{text?: string}>).map(r => r.text ?? ''))
-const texts = [...fixtures.slice(0, 1500), '', '!!!', "I can't say it wasn't good", "does n't work , is n't it", 'ÉNORME déception… 😡', 'Ｆｕｌｌｗｉｄｔｈ', 'see https://x.org now', 'x'.repeat(3000)]
+const texts = [...fixtures.slice(0, 1500), '', '!!!', "I can't say it wasn't good", "does n't work , is n't it", 'ÉNORME déception… 😡', 'Ｆｕｌｌｗｉｄｔｈ', 'see https://x.org now', 'x'.repeat(3000), 'the constructor was great'] // "constructor" once crashed the lemmatizer
 
 /** The bundle's files read back the plain way: preprocess → join → vectorizer.transform → predictProba. */
 async function referenceProbabilities(dir: string, input: readonly string[]): Promise<Float64Array> {
