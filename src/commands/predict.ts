@@ -28,7 +28,7 @@ ${EXIT_CODE_HELP}`
     format: Flags.string({description: 'input format (default: by extension; stdin: jsonl)', options: ['auto', 'csv', 'tsv', 'json', 'jsonl']}),
     'text-column': Flags.string({description: 'column or field holding the text', default: 'text'}),
     'batch-size': Flags.integer({description: 'texts per batch', default: 512, min: 1}),
-    workers: Flags.integer({description: 'worker threads predicting alongside the main one (default: one per extra core for files of 256 KiB or more, 0 for smaller files and stdin)', min: 0}),
+    workers: Flags.integer({description: 'worker threads predicting alongside the main one (default: one per extra core for files of 8 MiB or more, 0 for smaller files and stdin)', min: 0}),
   }
 
   async run() {

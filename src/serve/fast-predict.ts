@@ -1,12 +1,12 @@
 import type {IncomingMessage, Server, ServerResponse} from 'node:http'
-import {Ajv, type ValidateFunction} from 'ajv'
+import type {ValidateFunction} from 'ajv'
 import buildSerializer from 'fast-json-stringify'
 import secureJson from 'secure-json-parse'
 import {errorBody, formatValidationError, HttpError} from './http-errors.js'
 import type {ServeMetrics} from './metrics.js'
 import type {HolderLog, ModelHolder} from './model-holder.js'
 import {answerPredict} from './predict-answer.js'
-import {AJV_OPTIONS} from './validation.js'
+import {serveAjv} from './validation.js'
 import {type Limits, type PredictBody, predictBodySchema, predictResponseSchema} from './schemas.js'
 
 export interface FastPredictOptions {
@@ -63,7 +63,7 @@ export function createFastPredict(options: FastPredictOptions): (req: IncomingMe
   let validator: ValidateFunction | undefined
   // Compiled on the first body the quick check cannot accept, so cold start does not pay for it.
   const validate = (body: unknown): void => {
-    validator ??= new Ajv(AJV_OPTIONS).compile(predictBodySchema(limits))
+    validator ??= serveAjv().compile(predictBodySchema(limits))
     if (!validator(body)) throw new HttpError(400, formatValidationError(validator.errors as Parameters<typeof formatValidationError>[0], 'body').message)
   }
 

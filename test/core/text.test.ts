@@ -64,26 +64,3 @@ describe('the one-pass ASCII tokenizer', async () => {
     })
   }
 })
-
-describe('the tokenizer behind prediction', async () => {
-  const {createTokenizer} = await import('../../src/core/text/index.js')
-  const {createRequire} = await import('node:module')
-  const require = createRequire(import.meta.url)
-  const texts = [
-    ...['amazon', 'imdb', 'yelp'].flatMap(name => (require(`sentiment/test/fixtures/${name}.json`) as Array<{text?: string}>).map(r => r.text ?? '')),
-    '',
-    '!!! 42',
-    "Don’t   stop\tbelieving",
-    'Ｆｕｌｌｗｉｄｔｈ café naïve',
-  ]
-  for (const settings of [defaults, {...defaults, remove_stopwords: true}, {...defaults, normalize: 'stem' as const}, {...defaults, normalize: 'none' as const, lowercase: false}]) {
-    it(`gives the preprocessed text's tokens (normalize=${settings.normalize}, stopwords removed=${settings.remove_stopwords})`, () => {
-      const tokenize = createTokenizer(settings)
-      const clean = createPreprocessor(settings)
-      for (const t of texts) {
-        const processed = clean(t)
-        expect(tokenize(t), JSON.stringify(t)).toEqual(processed === '' ? [] : processed.split(' '))
-      }
-    })
-  }
-})

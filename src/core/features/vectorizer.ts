@@ -134,10 +134,7 @@ export class Vectorizer {
         fill(d, ids)
         nodes.clear()
         this.index.collectIds(ids.data, ids.length, ngramMin, ngramMax, false, nodes)
-        for (let p = 0; p < nodes.length; p++) {
-          const c = this.column[nodes.data[p]]
-          if (c >= 0) out.push(c)
-        }
+        this.pushColumns(nodes, out)
       },
       false,
     )
@@ -149,10 +146,15 @@ export class Vectorizer {
     return (d, out) => {
       nodes.clear()
       this.index.collect(docs[d], ngramMin, ngramMax, false, nodes)
-      for (let p = 0; p < nodes.length; p++) {
-        const c = this.column[nodes.data[p]]
-        if (c >= 0) out.push(c)
-      }
+      this.pushColumns(nodes, out)
+    }
+  }
+
+  /** The columns of the n-gram nodes that are vocabulary terms. */
+  private pushColumns(nodes: IntBuffer, out: IntBuffer): void {
+    for (let p = 0; p < nodes.length; p++) {
+      const c = this.column[nodes.data[p]]
+      if (c >= 0) out.push(c)
     }
   }
 

@@ -1,2 +1,2 @@
-export {createPreprocessor, createTokenStages, createTokenizer, keepForTraining, type Preprocessor, type TokenStages, type Tokenizer} from './preprocess.js'
+export {createPreprocessor, createTokenStages, keepForTraining, type Preprocessor, type TokenStages} from './preprocess.js'
 export {NEGATIONS, DEFAULT_KEEP_WORDS} from './stopwords.js'

@@ -63,7 +63,7 @@ export function createPreprocessor(params: PreprocessParams, stages: TokenStages
 }
 
 /** Cleans one raw text into its tokens: always `preprocess(text).split(' ')` for a non-empty result. */
-export type Tokenizer = (text: string) => string[]
+type Tokenizer = (text: string) => string[]
 
 /**
  * The preprocessor in its two stages. `split` does everything that needs the whole text (Unicode
@@ -109,10 +109,6 @@ export function createTokenStages(params: PreprocessParams): TokenStages {
 }
 
 /** The preprocessor before its final join: the raw tokens of `split`, each turned into its `words`. */
-export function createTokenizer(params: PreprocessParams): Tokenizer {
-  return tokenizerOf(createTokenStages(params))
-}
-
 function tokenizerOf({split, words}: TokenStages): Tokenizer {
   return (raw: string): string[] => {
     const out: string[] = []
