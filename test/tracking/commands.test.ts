@@ -5,7 +5,9 @@ import {execa} from 'execa'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {BIN, sentiops, tempProject} from '../support/cli.js'
 import {FakeMlflowServer} from './fake-mlflow-server.js'
-import {makeBundle} from './helpers.js'
+import {pathToFileURL} from 'node:url'
+import {trainModel} from '../serve/support/model.js'
+import {listFiles, makeBundle} from './helpers.js'
 
 /** `register` and `models …` through the real binary (bin/run.js → dist/), in a temp project. */
 describe('register and models commands (real CLI)', () => {
@@ -133,6 +135,91 @@ describe('models commands against a tracking server (contract fake)', () => {
     const list = await sentiopsAsync(['models', 'list'], {cwd, env})
     expect(list.stdout).toMatch(/^remote\s+v1\s+-\s+champion→v1/m)
     expect(reg.stdout + reg.stderr + list.stdout + list.stderr).not.toContain(token)
+  })
+})
+
+describe('models commands against a database-backed tracking server (contract fake)', () => {
+  let fake: FakeMlflowServer
+  beforeAll(async () => {
+    // sqlite/postgres stores leave `aliases` empty in model-versions/search and latest_versions (spec §8).
+    fake = await new FakeMlflowServer('', {store: 'database'}).start()
+  })
+  afterAll(async () => {
+    await fake.stop()
+  })
+
+  const cli = async (args: string[], cwd: string) => {
+    const r = await execa(process.execPath, [BIN, ...args], {
+      cwd, env: {PATH: process.env.PATH, HOME: process.env.HOME, USER: 'cli-user', MLFLOW_TRACKING_URI: fake.url, MLFLOW_HTTP_REQUEST_MAX_RETRIES: '0'},
+      extendEnv: false, reject: false, timeout: 60_000,
+    })
+    return {code: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr)}
+  }
+
+  it('(contract fake) models versions and models show print the aliases, in text and --json', async () => {
+    const cwd = await tempProject('sentiops-db-aliases-')
+    await makeBundle(path.join(cwd, 'models/model'))
+    expect((await cli(['register', '--name', 'sentiment', '--alias', 'champion', '--stage', 'Production'], cwd)).code).toBe(0)
+    const second = await cli(['register', '--name', 'sentiment', '--alias', 'challenger'], cwd)
+    expect(second.code, second.stderr).toBe(0)
+    expect((await cli(['models', 'alias', 'sentiment', 'baseline', '1'], cwd)).code).toBe(0)
+
+    const versions = await cli(['models', 'versions', 'sentiment', '--json'], cwd)
+    expect(versions.code, versions.stderr).toBe(0)
+    expect(JSON.parse(versions.stdout).result.versions.map((v: {version: string; aliases: string[]}) => [v.version, v.aliases])).toEqual([
+      ['2', ['challenger']], ['1', ['baseline', 'champion']],
+    ])
+    const table = (await cli(['models', 'versions', 'sentiment'], cwd)).stdout.split('\n')
+    expect(table[1]).toMatch(/^2\s+None\s+challenger\s+/)
+    expect(table[2]).toMatch(/^1\s+Production\s+baseline champion\s+/)
+
+    const show = await cli(['models', 'show', 'sentiment', '--json'], cwd)
+    const body = JSON.parse(show.stdout).result
+    expect(body.model.aliases).toEqual({champion: '1', challenger: '2', baseline: '1'})
+    expect(body.versions.map((v: {aliases: string[]}) => v.aliases)).toEqual([['challenger'], ['baseline', 'champion']])
+    expect(body.model.latestVersions.map((v: {version: string; aliases: string[]}) => [v.version, v.aliases])).toEqual([['2', ['challenger']], ['1', ['baseline', 'champion']]])
+    const showText = (await cli(['models', 'show', 'sentiment'], cwd)).stdout
+    expect(showText).toMatch(/^ {2}aliases: champion→v1, challenger→v2, baseline→v1$/m)
+    expect(showText).toMatch(/^1\s+Production\s+baseline champion\s+/m)
+    // The server's own listing carries none: they came from registered-models/get.
+    const raw = await (await fetch(`${fake.url}/api/2.0/mlflow/model-versions/search?filter=${encodeURIComponent("name='sentiment'")}`)).json() as {model_versions: Array<{aliases: string[]}>}
+    expect(raw.model_versions.map(v => v.aliases)).toEqual([[], []])
+  })
+})
+
+describe('register and predict against a server with a local artifact root (contract fake)', () => {
+  let bundleDir: string
+  beforeAll(async () => {
+    bundleDir = (await trainModel(await tempProject('sentiops-local-root-model-'), {'featurize.max_features': 2000, 'featurize.ngram_max': 1})).dir
+  })
+
+  it.each([
+    ['--default-artifact-root /abs/path', (root: string) => ({defaultArtifactRoot: root})],
+    ['--default-artifact-root file:///abs --no-serve-artifacts', (root: string) => ({defaultArtifactRoot: pathToFileURL(root).href, serveArtifacts: false})],
+  ])('(contract fake) %s: register writes the model there and predict reads it through models:/', async (_label, options) => {
+    const cwd = await tempProject('sentiops-local-root-')
+    const root = path.join(cwd, 'shared', 'mlartifacts')
+    const fake = await new FakeMlflowServer('', options(root)).start()
+    try {
+      const env = {PATH: process.env.PATH, HOME: process.env.HOME, USER: 'cli-user', MLFLOW_TRACKING_URI: fake.url, MLFLOW_HTTP_REQUEST_MAX_RETRIES: '0', SENTIOPS_CACHE_DIR: path.join(cwd, 'cache')}
+      const cli = async (...args: string[]) => {
+        const r = await execa(process.execPath, [BIN, ...args], {cwd, env, extendEnv: false, reject: false, timeout: 60_000})
+        return {code: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr)}
+      }
+      const reg = await cli('register', '--name', 'sentiment', '--model-dir', bundleDir, '--experiment', 'brand-new', '--alias', 'champion', '--json')
+      expect(reg.code, reg.stderr).toBe(0)
+      const {runId, source} = JSON.parse(reg.stdout).result as {runId: string; source: string}
+      const expId = fake.runs.get(runId)!.info.experiment_id as string
+      expect(await listFiles(path.join(root, expId, runId, 'artifacts', 'model'))).toEqual(await listFiles(bundleDir))
+      expect(source.endsWith(`${expId}/${runId}/artifacts/model`)).toBe(true)
+      const viaRegistry = await cli('predict', '--model', 'models:/sentiment@champion', '--text', 'a moving, beautifully acted film', '--text', 'dull and far too long')
+      const direct = await cli('predict', '--model', bundleDir, '--text', 'a moving, beautifully acted film', '--text', 'dull and far too long')
+      expect(viaRegistry.code, viaRegistry.stderr).toBe(0)
+      expect(viaRegistry.stdout).toBe(direct.stdout)
+      expect(fake.requests.filter(r => r.endpoint.startsWith('mlflow-artifacts/'))).toEqual([])
+    } finally {
+      await fake.stop()
+    }
   })
 })
 

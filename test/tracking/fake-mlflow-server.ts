@@ -1,14 +1,22 @@
 /**
  * An in-process MLflow tracking server (contract fake) for the REST store tests. It follows the endpoints, JSON
- * fields and error shapes of ../shared/specs/mlflow-store-and-rest.md §6–§7 (as verified against MLflow 2.12.2):
+ * fields and error shapes of ../shared/specs/mlflow-store-and-rest.md §6–§8 (as verified against MLflow 2.12.2):
  * GET fields in the query string, JSON bodies elsewhere (400 INVALID_PARAMETER_VALUE otherwise), int64 as JSON
  * numbers, `version` as a string, NaN metrics as "NaN", `{error_code, message}` errors with MLflow's statuses,
- * a missing proxied artifact as 500 "No such file", a missing alias as 400 (the file-backed registry's answer).
- * Faults (statuses, dropped connections, lost responses, delays) and required credentials are injectable.
+ * a missing proxied artifact as 500 "No such file", a missing alias as 400 (the file-backed registry's answer),
+ * Flask's 405 for a known endpoint called with another method and 404 for an unknown one.
+ * Like `mlflow server`, it runs in one of the artifact modes of §8 (`defaultArtifactRoot`: proxied
+ * `mlflow-artifacts:` by default, or a plain path, `file://` or `s3://` root that clients write themselves) and
+ * with a file-backed or a database-backed registry (`store: 'database'`: no aliases in model-versions/search and
+ * latest_versions, sequential experiment ids). Faults (statuses, dropped connections, lost responses, delays) and
+ * required credentials are injectable.
  */
 import {randomBytes, randomUUID} from 'node:crypto'
+import {readdir, stat} from 'node:fs/promises'
 import http from 'node:http'
 import type {AddressInfo} from 'node:net'
+import path from 'node:path'
+import {fileURLToPath} from 'node:url'
 
 type Json = Record<string, any>
 
@@ -73,6 +81,34 @@ interface FakeModel {
 
 const STAGES = ['None', 'Staging', 'Production', 'Archived']
 
+/** MLflow 2.x REST endpoints and their methods (service.proto, model_registry.proto); others are Flask 404s. */
+const ENDPOINT_METHODS: Record<string, string[]> = {
+  'experiments/create': ['POST'], 'experiments/search': ['POST', 'GET'], 'experiments/get': ['GET'], 'experiments/get-by-name': ['GET'],
+  'experiments/delete': ['POST'], 'experiments/restore': ['POST'], 'experiments/update': ['POST'], 'experiments/set-experiment-tag': ['POST'],
+  'runs/create': ['POST'], 'runs/update': ['POST'], 'runs/delete': ['POST'], 'runs/restore': ['POST'], 'runs/log-metric': ['POST'],
+  'runs/log-parameter': ['POST'], 'runs/set-tag': ['POST'], 'runs/delete-tag': ['POST'], 'runs/get': ['GET'], 'runs/search': ['POST'],
+  'runs/log-batch': ['POST'], 'runs/log-model': ['POST'], 'runs/log-inputs': ['POST'], 'artifacts/list': ['GET'], 'metrics/get-history': ['GET'],
+  'registered-models/create': ['POST'], 'registered-models/rename': ['POST'], 'registered-models/update': ['PATCH'],
+  'registered-models/delete': ['DELETE'], 'registered-models/get': ['GET'], 'registered-models/search': ['GET'],
+  'registered-models/get-latest-versions': ['POST', 'GET'], 'registered-models/set-tag': ['POST'], 'registered-models/delete-tag': ['DELETE'],
+  'registered-models/alias': ['POST', 'GET', 'DELETE'], 'model-versions/create': ['POST'], 'model-versions/update': ['PATCH'],
+  'model-versions/transition-stage': ['POST'], 'model-versions/delete': ['DELETE'], 'model-versions/get': ['GET'],
+  'model-versions/search': ['GET'], 'model-versions/get-download-uri': ['GET'], 'model-versions/set-tag': ['POST'],
+  'model-versions/delete-tag': ['DELETE'],
+}
+
+export interface FakeServerOptions {
+  /**
+   * `mlflow server --default-artifact-root ROOT`: a plain absolute path, `file:///…` or `s3://bucket/prefix`.
+   * Experiments get `<ROOT>/<id>` and clients write there themselves. Unset: proxied `mlflow-artifacts:/<id>`.
+   */
+  defaultArtifactRoot?: string
+  /** false = `--no-serve-artifacts`: the mlflow-artifacts routes answer 503. */
+  serveArtifacts?: boolean
+  /** 'database' = a sqlite/postgres backend store (spec §8); 'file' (default) = a FileStore backend. */
+  store?: 'file' | 'database'
+}
+
 export class FakeMlflowServer {
   readonly requests: RecordedRequest[] = []
   readonly faults: Fault[] = []
@@ -87,8 +123,17 @@ export class FakeMlflowServer {
   private server?: http.Server
   private clock = 1_795_660_644_722
 
-  constructor(readonly prefix = '') {
-    this.experiments.set('0', {experiment_id: '0', name: 'Default', artifact_location: 'mlflow-artifacts:/0', lifecycle_stage: 'active', last_update_time: this.clock, creation_time: this.clock})
+  constructor(readonly prefix = '', readonly options: FakeServerOptions = {}) {
+    this.experiments.set('0', {experiment_id: '0', name: 'Default', artifact_location: this.artifactLocation('0'), lifecycle_stage: 'active', last_update_time: this.clock, creation_time: this.clock})
+  }
+
+  private artifactLocation(experimentId: string): string {
+    const root = this.options.defaultArtifactRoot
+    return root ? `${root.replace(/\/+$/, '')}/${experimentId}` : `mlflow-artifacts:/${experimentId}`
+  }
+
+  private get database(): boolean {
+    return this.options.store === 'database'
   }
 
   get url(): string {
@@ -120,10 +165,11 @@ export class FakeMlflowServer {
     const chunks: Buffer[] = []
     for await (const chunk of req) chunks.push(chunk as Buffer)
     const raw = Buffer.concat(chunks)
-    if (!url.pathname.startsWith(`${this.prefix}/api/2.0/`)) return this.send(res, 404, '<html>Not Found</html>', 'text/html')
+    if (!url.pathname.startsWith(`${this.prefix}/api/2.0/`)) return this.send(res, 404, FLASK_404, 'text/html')
     const rest = url.pathname.slice(`${this.prefix}/api/2.0/`.length)
     const endpoint = rest.startsWith('mlflow-artifacts/') ? rest : rest.replace(/^mlflow\//, '')
     const method = req.method ?? 'GET'
+    const allowed = endpoint.startsWith('mlflow-artifacts/') || !rest.startsWith('mlflow/') ? undefined : ENDPOINT_METHODS[endpoint]
     const isJson = method !== 'GET' && method !== 'PUT' && raw.length > 0
     let body: any = method === 'PUT' ? raw : undefined
     if (isJson) {
@@ -144,6 +190,12 @@ export class FakeMlflowServer {
     if (this.requiredAuth !== undefined && req.headers.authorization !== this.requiredAuth) {
       return this.send(res, 401, 'You are not authenticated. Please see the documentation.', 'text/plain')
     }
+    if (!endpoint.startsWith('mlflow-artifacts/')) {
+      if (!allowed) return this.send(res, 404, FLASK_404, 'text/html')
+      if (!allowed.includes(method)) return this.send(res, 405, FLASK_405, 'text/html', {Allow: [...allowed, 'OPTIONS'].join(', ')})
+    } else if (this.options.serveArtifacts === false) {
+      return this.send(res, 503, 'Endpoint: /api/2.0/mlflow-artifacts/artifacts disabled due to the mlflow server running with `--no-serve-artifacts`. To enable artifacts server functionality, run `mlflow server` with `--serve-artifacts`', 'text/plain')
+    }
     try {
       if ((method === 'POST' || method === 'PATCH') && !String(req.headers['content-type'] ?? '').startsWith('application/json')) {
         throw new MlflowError(400, 'INVALID_PARAMETER_VALUE', "Bad Request. Content-Type must be one of ['application/json'].")
@@ -151,7 +203,7 @@ export class FakeMlflowServer {
       const fields: Json = method === 'GET' ? queryFields(url.searchParams) : method === 'PUT' ? {} : (body ?? {})
       const result = endpoint.startsWith('mlflow-artifacts/')
         ? this.artifactRoute(method, decodeURIComponent(endpoint.slice('mlflow-artifacts/artifacts'.length).replace(/^\/+/, '')), raw, url.searchParams)
-        : this.route(`${method} ${endpoint}`, fields)
+        : await this.route(`${method} ${endpoint}`, fields)
       if (fault?.loseResponse) return void req.socket.destroy()
       if (Buffer.isBuffer(result)) return this.send(res, 200, result, 'application/octet-stream')
       this.send(res, 200, JSON.stringify(result), 'application/json')
@@ -194,7 +246,7 @@ export class FakeMlflowServer {
     return [...seen.values()].sort((a, b) => a.path.localeCompare(b.path))
   }
 
-  private route(key: string, f: Json): Json {
+  private async route(key: string, f: Json): Promise<Json> {
     switch (key) {
       case 'GET experiments/get-by-name': {
         const e = [...this.experiments.values()].find(x => x.name === f.experiment_name)
@@ -204,9 +256,10 @@ export class FakeMlflowServer {
       case 'POST experiments/create': {
         if (!f.name) throw new MlflowError(400, 'INVALID_PARAMETER_VALUE', "Missing value for required parameter 'name'.")
         if ([...this.experiments.values()].some(x => x.name === f.name)) throw new MlflowError(400, 'RESOURCE_ALREADY_EXISTS', `Experiment '${f.name}' already exists.`)
-        const id = String(100_000_000_000_000_000n + BigInt(this.experiments.size))
+        // A database store numbers experiments 1, 2, …; the file store draws random 18-digit ids.
+        const id = this.database ? String(this.experiments.size) : String(100_000_000_000_000_000n + BigInt(this.experiments.size))
         const now = this.now()
-        this.experiments.set(id, {experiment_id: id, name: f.name, artifact_location: `mlflow-artifacts:/${id}`, lifecycle_stage: 'active', last_update_time: now, creation_time: now})
+        this.experiments.set(id, {experiment_id: id, name: f.name, artifact_location: f.artifact_location || this.artifactLocation(id), lifecycle_stage: 'active', last_update_time: now, creation_time: now})
         return {experiment_id: id}
       }
       case 'POST runs/create': {
@@ -269,7 +322,10 @@ export class FakeMlflowServer {
       }
       case 'GET artifacts/list': {
         const run = this.run(f.run_id)
-        const root = String(run.info.artifact_uri).replace(/^mlflow-artifacts:\/+/, '')
+        const uri = String(run.info.artifact_uri)
+        // A local root is on the server's own filesystem (which it shares with its clients): list it there.
+        if (!uri.startsWith('mlflow-artifacts:')) return {root_uri: uri, files: await listLocal(uri, f.path ?? '')}
+        const root = uri.replace(/^mlflow-artifacts:\/+/, '')
         const dir = f.path ? `${root}/${f.path}` : root
         const files = this.listDir(dir).map(e => ({...e, path: e.path.slice(root.length + 1)}))
         return {root_uri: run.info.artifact_uri, files}
@@ -315,7 +371,7 @@ export class FakeMlflowServer {
         const out: Json[] = []
         for (const stage of wanted) {
           const inStage = m.versions.filter(v => v.current_stage === stage).sort((a, b) => b.version - a.version)[0]
-          if (inStage) out.push(this.versionJson(inStage))
+          if (inStage) out.push(this.versionJson(inStage, true))
         }
         return {model_versions: out}
       }
@@ -323,6 +379,15 @@ export class FakeMlflowServer {
         const m = this.model(f.name)
         if (!f.source) throw new MlflowError(400, 'INVALID_PARAMETER_VALUE', "Missing value for required parameter 'source'.")
         if (String(f.source).split('/').includes('..')) throw new MlflowError(400, 'INVALID_PARAMETER_VALUE', `Invalid model version source: '${f.source}'.`)
+        if (isLocalUri(String(f.source))) {
+          // A local source must be given with its run and lie inside that run's artifact folder (spec §6.4).
+          const run = f.run_id ? this.runs.get(f.run_id) : undefined
+          const root = run ? localPath(String(run.info.artifact_uri)) : undefined
+          const source = localPath(String(f.source))
+          if (!root || !(source === root || source.startsWith(`${root}/`))) {
+            throw new MlflowError(400, 'INVALID_PARAMETER_VALUE', `Invalid model version source: '${f.source}'. To use a local path as a model version source, the run_id request parameter has to be specified and the local path has to be contained within the artifact directory of the run specified by the run_id.`)
+          }
+        }
         const now = this.now()
         const v: FakeVersion = {
           name: f.name, version: m.versions.length + 1, creation_timestamp: now, last_updated_timestamp: now, current_stage: 'None', description: '',
@@ -341,7 +406,7 @@ export class FakeMlflowServer {
       case 'GET model-versions/search': {
         const name = /^name\s*=\s*'(.*)'$/.exec(String(f.filter ?? ''))?.[1]
         const all = [...this.models.values()].flatMap(m => m.versions).filter(v => name === undefined || v.name === name)
-        return {model_versions: all.map(v => this.versionJson(v))}
+        return {model_versions: all.map(v => this.versionJson(v, true))}
       }
       case 'POST model-versions/transition-stage': {
         if (typeof f.archive_existing_versions !== 'boolean') throw new MlflowError(400, 'INVALID_PARAMETER_VALUE', "Missing value for required parameter 'archive_existing_versions'.")
@@ -366,7 +431,7 @@ export class FakeMlflowServer {
         return {}
       }
       default:
-        throw new MlflowError(404, 'ENDPOINT_NOT_FOUND', `No endpoint ${key}`)
+        throw new MlflowError(404, 'ENDPOINT_NOT_FOUND', `the contract fake does not implement ${key}`)
     }
   }
 
@@ -403,8 +468,9 @@ export class FakeMlflowServer {
     return v
   }
 
-  private versionJson(v: FakeVersion): Json {
-    const aliases = [...this.model(v.name).aliases].filter(([, n]) => n === v.version).map(([a]) => a)
+  /** `listing`: a version as model-versions/search and latest_versions return it, where database stores leave out aliases. */
+  private versionJson(v: FakeVersion, listing = false): Json {
+    const aliases = listing && this.database ? [] : [...this.model(v.name).aliases].filter(([, n]) => n === v.version).map(([a]) => a)
     return {
       name: v.name, version: String(v.version), creation_timestamp: v.creation_timestamp, last_updated_timestamp: v.last_updated_timestamp,
       current_stage: v.current_stage, ...(v.description ? {description: v.description} : {}), source: v.source, run_id: v.run_id,
@@ -417,7 +483,7 @@ export class FakeMlflowServer {
     const latest: Json[] = []
     for (const stage of STAGES) {
       const v = m.versions.filter(x => x.current_stage === stage).sort((a, b) => b.version - a.version)[0]
-      if (v) latest.push(this.versionJson(v))
+      if (v) latest.push(this.versionJson(v, true))
     }
     return {
       name: m.name, creation_timestamp: m.creation_timestamp, last_updated_timestamp: m.last_updated_timestamp,
@@ -442,12 +508,36 @@ function queryFields(params: URLSearchParams): Json {
   return out
 }
 
-/** The subset of MLflow's search grammar sentiops sends: `kind.\`key\` = 'value'` clauses joined by `and`. */
+/** The equality subset of MLflow's search grammar: `kind.\`key\` = 'value'` (or "value") clauses joined by `and`. */
 function parseFilter(filter: string): Array<{kind: 'tags' | 'params' | 'attributes'; key: string; value: string}> {
   if (filter.trim() === '') return []
   return filter.split(/\s+and\s+/i).map(clause => {
-    const m = /^(tags|params|attributes)\.(?:`([^`]+)`|(\w+))\s*=\s*'([^']*)'$/.exec(clause.trim())
+    const m = /^(tags|params|attributes)\.(?:`([^`]+)`|(\w+))\s*=\s*(?:'([^']*)'|"([^"]*)")$/.exec(clause.trim())
     if (!m) throw new MlflowError(400, 'INVALID_PARAMETER_VALUE', `Invalid filter '${clause}'`)
-    return {kind: m[1] as 'tags' | 'params' | 'attributes', key: m[2] ?? m[3], value: m[4]}
+    return {kind: m[1] as 'tags' | 'params' | 'attributes', key: m[2] ?? m[3], value: m[4] ?? m[5]}
   })
+}
+
+const FLASK_404 = '<!doctype html>\n<html lang=en>\n<title>404 Not Found</title>\n<h1>Not Found</h1>\n<p>The requested URL was not found on the server.</p>\n'
+const FLASK_405 = '<!doctype html>\n<html lang=en>\n<title>405 Method Not Allowed</title>\n<h1>Method Not Allowed</h1>\n<p>The method is not allowed for the requested URL.</p>\n'
+
+function isLocalUri(uri: string): boolean {
+  return uri.startsWith('file:') || uri.startsWith('/')
+}
+
+function localPath(uri: string): string {
+  return uri.startsWith('file:') ? fileURLToPath(uri) : path.resolve(uri)
+}
+
+/** `artifacts/list` over a local artifact root: run-relative paths of the entries directly under `sub`. */
+async function listLocal(rootUri: string, sub: string): Promise<Array<{path: string; is_dir: boolean; file_size?: number}>> {
+  if (!isLocalUri(rootUri)) throw new Error(`the fake cannot list ${rootUri}`)
+  const dir = path.join(localPath(rootUri), ...sub.split('/').filter(Boolean))
+  const entries = await readdir(dir, {withFileTypes: true}).catch(() => [])
+  const out = []
+  for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+    const rel = [sub, e.name].filter(Boolean).join('/')
+    out.push(e.isDirectory() ? {path: rel, is_dir: true} : {path: rel, is_dir: false, file_size: (await stat(path.join(dir, e.name))).size})
+  }
+  return out
 }

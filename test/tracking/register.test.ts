@@ -1,6 +1,7 @@
 import {readdir, readFile, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 import {beforeEach, describe, expect, it} from 'vitest'
+import YAML from 'yaml'
 import {EXIT_CODES, GateRejectedError} from '../../src/core/errors.js'
 import type {Reporter} from '../../src/core/reporter.js'
 import {logModel, openStores, registerModel, type RegisterOptions, type Stores} from '../../src/core/tracking/index.js'
@@ -108,6 +109,23 @@ describe('register inputs', () => {
     expect(result.source).toBe(`${run.info.artifactUri}/model`)
     const dir = path.join(cwd, 'mlruns/0', result.runId, 'artifacts/model')
     expect(await readFile(path.join(dir, 'MLmodel'), 'utf8')).toContain(`run_id: ${result.runId}`)
+  })
+
+  it('registering the same bundle twice logs two runs, each with its own model_uuid and utc_time_created', async () => {
+    await makeBundle(path.join(cwd, 'models/model'))
+    const first = await register({bundleDir: 'models/model'})
+    const second = await register({bundleDir: 'models/model'})
+    const logged = async (runId: string) => YAML.parse(await readFile(path.join(cwd, 'mlruns/0', runId, 'artifacts/model/MLmodel'), 'utf8')) as Record<string, string>
+    const [a, b] = [await logged(first.runId), await logged(second.runId)]
+    expect([a.run_id, b.run_id]).toEqual([first.runId, second.runId])
+    expect(a.model_uuid).toMatch(/^[0-9a-f]{32}$/)
+    expect(b.model_uuid).toMatch(/^[0-9a-f]{32}$/)
+    expect(a.model_uuid).not.toBe(b.model_uuid)
+    // The bundle's own values (fixtures.ts) are not copied into either run.
+    expect([a.model_uuid, b.model_uuid]).not.toContain('5b0f6c2e0d7a4c1f9a3e2b1c0d9e8f7a')
+    expect([a.utc_time_created, b.utc_time_created]).not.toContain('2025-01-01 00:00:00.000000')
+    const history = JSON.parse((await stores.tracking.getRun(second.runId)).data.tags['mlflow.log-model.history']) as Array<Record<string, string>>
+    expect(history.map(h => [h.model_uuid, h.utc_time_created])).toEqual([[b.model_uuid, b.utc_time_created]])
   })
 
   it('fails before writing anything on a missing gate metric, bundle, run model or reference metric', async () => {

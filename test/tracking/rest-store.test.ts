@@ -51,7 +51,7 @@ describe('REST tracking store (contract fake)', () => {
     expect(tags['sentiops.request_id']).toMatch(/^[0-9a-f-]{36}$/)
     const batches = fake.calls('POST runs/log-batch').map(r => r.body)
     expect(batches[0]).toEqual({run_id: runId, params: [
-      {key: 'featurize.max_features', value: '5000'}, {key: 'train.lr.C', value: '0.5'}, {key: 'preprocess.lowercase', value: 'true'},
+      {key: 'featurize.max_features', value: '5000'}, {key: 'train.lr.C', value: '0.5'}, {key: 'preprocess.lowercase', value: 'True'},
     ]})
     expect(batches[1]).toEqual({run_id: runId, metrics: [
       {key: 'accuracy', value: 0.8, step: 1, timestamp: 42}, {key: 'log_loss', value: 'NaN', step: 0, timestamp: 43},
@@ -67,6 +67,26 @@ describe('REST tracking store (contract fake)', () => {
     // A second run reuses the experiment.
     await withRun(stores.tracking, {experiment: 'grid', cwd}, async () => undefined)
     expect(fake.calls('POST experiments/create')).toHaveLength(1)
+  })
+
+  it('(contract fake) logs booleans as Python does, so a Python user\'s filter params.x = "True" finds the run', async () => {
+    const stores = open()
+    const runId = await withRun(stores.tracking, {experiment: 'bools', cwd}, async run => {
+      await run.logParams({'preprocess.lowercase': true, 'preprocess.stem': false})
+      return run.runId
+    })
+    await stores.tracking.logParams(runId, {direct: true})
+    expect(fake.calls('POST runs/log-batch').flatMap(r => r.body.params ?? [])).toEqual([
+      {key: 'preprocess.lowercase', value: 'True'}, {key: 'preprocess.stem', value: 'False'}, {key: 'direct', value: 'True'},
+    ])
+    const {experimentId} = (await stores.tracking.getExperimentByName('bools'))!
+    // The filter as MLflow's Python client sends it, evaluated by the server.
+    const python = await fetch(`${fake.url}/api/2.0/mlflow/runs/search`, {
+      method: 'POST', headers: {'Content-Type': 'application/json'},
+      body: JSON.stringify({experiment_ids: [experimentId], filter: 'params.`preprocess.lowercase` = "True" and params.`preprocess.stem` = "False"'}),
+    })
+    expect(((await python.json()) as {runs: Array<{info: {run_id: string}}>}).runs.map(r => r.info.run_id)).toEqual([runId])
+    expect((await stores.tracking.searchRuns([experimentId], {params: {'preprocess.lowercase': 'True'}})).map(r => r.info.runId)).toEqual([runId])
   })
 
   it('(contract fake) ends the run FAILED when the work throws, and rethrows', async () => {
@@ -245,6 +265,24 @@ describe('REST registry (contract fake)', () => {
     expect(gone.message).toBe(`alias 'champion' of registered model 'sentiment' not found in ${fake.url}`)
     await expect(stores.registry.deleteAlias('sentiment', 'champion')).rejects.toBeInstanceOf(NotFoundError)
     await expect(stores.registry.searchModelVersions('unknown')).rejects.toBeInstanceOf(NotFoundError)
+  })
+
+  it('(contract fake) a database-backed server: aliases come from registered-models/get when search and latest_versions leave them out', async () => {
+    await fake.stop()
+    fake = await new FakeMlflowServer('/alice/sentiment.mlflow', {store: 'database'}).start()
+    const stores = open()
+    await modelWithVersions(stores, 2)
+    await stores.registry.setAlias('sentiment', 'champion', '2')
+    await stores.registry.setAlias('sentiment', 'challenger', '1')
+    await stores.registry.setAlias('sentiment', 'baseline', '1')
+    await stores.registry.transitionStage('sentiment', '2', 'Production', false)
+    // The server itself leaves them out, as sqlite/postgres stores do (spec §8).
+    const raw = await (await fetch(`${fake.url}/api/2.0/mlflow/model-versions/search?filter=${encodeURIComponent("name='sentiment'")}`)).json() as {model_versions: Array<{aliases: string[]}>}
+    expect(raw.model_versions.map(v => v.aliases)).toEqual([[], []])
+    expect((await stores.registry.searchModelVersions('sentiment')).map(v => [v.version, v.aliases])).toEqual([['2', ['champion']], ['1', ['baseline', 'challenger']]])
+    expect((await stores.registry.getLatestVersions('sentiment', ['Production'])).map(v => [v.version, v.aliases])).toEqual([['2', ['champion']]])
+    const model = await stores.registry.getRegisteredModel('sentiment')
+    expect(model.latestVersions.map(v => [v.version, v.currentStage, v.aliases])).toEqual([['1', 'None', ['baseline', 'challenger']], ['2', 'Production', ['champion']]])
   })
 
   it('(contract fake) waits for a PENDING_REGISTRATION version to become READY', async () => {

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 import {EXIT_CODES} from '../../src/core/errors.js'
-import {formatModelUri, maskUri, parseModelUri, parseTrackingUri} from '../../src/core/tracking/uri.js'
+import {formatModelUri, localArtifactPath, maskUri, parseModelUri, parseTrackingUri} from '../../src/core/tracking/uri.js'
 import {checkComparison, checkThresholds, parseGate} from '../../src/core/tracking/gate.js'
 import {normalizeStage, validateAlias, validateKey, validateModelName, validateRunId} from '../../src/core/tracking/names.js'
 
@@ -135,5 +135,15 @@ describe('gates', () => {
     expect(rejected.message).toContain('f1 is 0.812, models:/m@champion (version 2) has 0.81')
     expect(checkComparison({...base, higherIsBetter: false, candidate: 0.30, reference: 0.31}).passed).toBe(true)
     expect(checkComparison({...base, reference: undefined, candidate: 0.1}).passed).toBe(true)
+  })
+})
+
+describe('artifact URIs this client reads and writes itself (spec §8)', () => {
+  it('takes file: URIs and plain absolute paths as local folders, and nothing else', () => {
+    expect(localArtifactPath('/srv/mlartifacts/1/abc/artifacts')).toBe('/srv/mlartifacts/1/abc/artifacts')
+    expect(localArtifactPath('file:///srv/ml%20artifacts/1')).toBe('/srv/ml artifacts/1')
+    for (const uri of ['mlflow-artifacts:/1/abc/artifacts', 's3://bucket/x/1', 'gs://b/x', 'https://host/x', 'relative/dir']) {
+      expect(localArtifactPath(uri), uri).toBeUndefined()
+    }
   })
 })

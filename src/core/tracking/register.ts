@@ -16,7 +16,7 @@ import {normalizeStage, validateAlias, validateModelName} from './names.js'
 import {findVersion} from './resolve.js'
 import {DEFAULT_MODEL_ARTIFACT_PATH, MLMODEL_FILE, withRun} from './run-context.js'
 import type {ModelVersion, Run, Stage, Stores} from './store.js'
-import {checkArtifactPath, fileUriToPath, formatModelUri, parseModelUri} from './uri.js'
+import {checkArtifactPath, formatModelUri, localArtifactPath, parseModelUri} from './uri.js'
 
 export const GATE_TAG = 'sentiops.gate'
 export const GATE_REASON_TAG = 'sentiops.gate.reason'
@@ -96,7 +96,7 @@ export async function registerModel(options: RegisterOptions): Promise<RegisterR
 
   // Everything that can fail on bad input happens before the first write.
   const candidateRun = options.runId ? await tracking.getRun(options.runId) : undefined
-  if (candidateRun) await requireLocalModel(candidateRun, plan.artifactPath)
+  if (candidateRun) await requireLocalModel(candidateRun, plan.artifactPath, options.stores.uri.startsWith('file:'))
   else await requireBundle(path.resolve(options.cwd ?? process.cwd(), options.bundleDir!))
   const fromFile = options.metricsFile ? await readMetricsFile(path.resolve(options.cwd ?? process.cwd(), options.metricsFile.path), options.metricsFile.required) : {}
   const metrics = {...candidateRun?.data.metrics, ...fromFile, ...options.metrics}
@@ -273,10 +273,14 @@ async function requireBundle(dir: string): Promise<void> {
   }
 }
 
-/** When the run's artifacts are on this machine, make sure the model folder is really there before registering. */
-async function requireLocalModel(run: Run, artifactPath: string): Promise<void> {
-  if (!run.info.artifactUri.startsWith('file:')) return
-  const root = fileUriToPath(run.info.artifactUri)
+/**
+ * When the run's artifacts are on this machine, make sure the model folder is really there before registering.
+ * A server's local artifact root that is not mounted here cannot be checked (the server will serve it).
+ */
+async function requireLocalModel(run: Run, artifactPath: string, fileStore: boolean): Promise<void> {
+  const root = localArtifactPath(run.info.artifactUri)
+  // <experiment artifact location>/<run_id>/artifacts: the experiment's folder tells whether the root is mounted here.
+  if (!root || (!fileStore && !(await stat(path.dirname(path.dirname(root))).catch(() => undefined)))) return
   const dir = path.join(root, ...artifactPath.split('/'))
   try {
     await stat(path.join(dir, MLMODEL_FILE))

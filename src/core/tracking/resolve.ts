@@ -1,6 +1,7 @@
 /**
  * Turns any model reference into a local bundle directory: plain paths as they are, `models:/` through the
- * registry (spec §2.5), `runs:/` through the run's artifact root. Artifacts on this machine are used in place;
+ * registry (spec §2.5), `runs:/` through the run's artifact root. Artifacts on this machine (file: URIs and the
+ * plain paths of a server with a local artifact root) are used in place;
  * remote ones are downloaded once into a cache keyed by their (immutable) location.
  */
 import {createHash} from 'node:crypto'
@@ -10,7 +11,7 @@ import path from 'node:path'
 import {UserError} from '../errors.js'
 import {NotFoundError} from './errors.js'
 import type {ModelVersion, Stores} from './store.js'
-import {fileUriToPath, formatModelUri, parseModelUri, type ModelUri} from './uri.js'
+import {formatModelUri, localArtifactPath, parseModelUri, type ModelUri} from './uri.js'
 import {writeDirAtomic} from '../fs/atomic.js'
 
 export interface ResolvedModel {
@@ -84,12 +85,12 @@ async function fetchVersion(stores: Stores, version: ModelVersion, options: Reso
     if (ref.kind !== 'run') throw new UserError(`${label} has an unreadable source '${location}'`)
     return fetchRunArtifact(stores, ref.runId, ref.path, options)
   }
-  if (location.startsWith('file:')) {
-    const dir = fileUriToPath(location)
-    if (await isDirectory(dir)) return dir
+  const local = localArtifactPath(location)
+  if (local) {
+    if (await isDirectory(local)) return local
     if (!version.runId) throw new NotFoundError(`${label} points at ${location}, which does not exist on this machine`)
   }
-  // mlflow-artifacts:/… (or a file: URI of another machine): download through the run that produced it.
+  // mlflow-artifacts:/…, s3://… (or a local path of another machine): download through the run that produced it.
   if (version.runId) {
     const {info} = await stores.tracking.getRun(version.runId)
     const root = info.artifactUri.replace(/\/+$/, '')
@@ -97,13 +98,14 @@ async function fetchVersion(stores: Stores, version: ModelVersion, options: Reso
       return fetchRunArtifact(stores, version.runId, location.slice(root.length).replace(/^\/+/, ''), options)
     }
   }
-  throw new UserError(`cannot download ${label} from '${location}': sentiops reads runs:/, file: and mlflow-artifacts: locations of a run's artifacts`)
+  throw new UserError(`cannot download ${label} from '${location}': sentiops reads runs:/ sources and the artifact locations of the run that produced the version`)
 }
 
 async function fetchRunArtifact(stores: Stores, runId: string, artifactPath: string, options: ResolveOptions): Promise<string> {
   const {info} = await stores.tracking.getRun(runId)
-  if (info.artifactUri.startsWith('file:')) {
-    const dir = path.join(fileUriToPath(info.artifactUri), ...artifactPath.split('/').filter(Boolean))
+  const localRoot = localArtifactPath(info.artifactUri)
+  if (localRoot) {
+    const dir = path.join(localRoot, ...artifactPath.split('/').filter(Boolean))
     if (await isDirectory(dir)) return dir
     if (stores.uri.startsWith('file:')) throw new NotFoundError(`artifact '${artifactPath}' not found in run ${runId} (${dir})`)
   }

@@ -3,6 +3,7 @@
  * work, and always closes the run: FINISHED, FAILED when the work throws, KILLED on SIGINT/SIGTERM. A run
  * never stays RUNNING because sentiops crashed or was interrupted.
  */
+import {randomUUID} from 'node:crypto'
 import {cp, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
@@ -11,6 +12,7 @@ import {UserError} from '../errors.js'
 import {silentReporter, type Reporter} from '../reporter.js'
 import {SENTIOPS_VERSION} from '../version.js'
 import {currentUser, gitInfo} from './env-info.js'
+import {withPythonBooleans} from './file-store/values.js'
 import {MAX_TAG_VALUE_LENGTH} from './names.js'
 import type {MetricInput, ParamValue, RunInfo, TrackingStore} from './store.js'
 import {checkArtifactPath} from './uri.js'
@@ -72,7 +74,7 @@ export function runHandle(store: TrackingStore, info: RunInfo): RunHandle {
     experimentId: info.experimentId,
     info,
     store,
-    logParams: params => store.logParams(runId, params),
+    logParams: params => store.logParams(runId, withPythonBooleans(params)),
     logMetrics: metrics => store.logMetrics(runId, metrics),
     logMetric: (key, value, step) => store.logMetrics(runId, [{key, value, step}]),
     setTags: tags => store.setTags(runId, tags),
@@ -108,9 +110,10 @@ function commandLineSource(): string {
 }
 
 /**
- * Logs a model folder the way MLflow's log_model does (spec §4.6): the files under `<artifactPath>/`, with the
- * MLmodel's `run_id` and `artifact_path` filled in, and one more entry in the run's `mlflow.log-model.history`
- * tag so the MLflow UI lists the model. The source folder is not modified.
+ * Logs a model folder the way MLflow's log_model does (spec §4.6, §8): the files under `<artifactPath>/`, with the
+ * MLmodel's `run_id` and `artifact_path` filled in and a fresh `model_uuid` and `utc_time_created`, and one more
+ * entry in the run's `mlflow.log-model.history` tag so the MLflow UI lists the model. The source folder is not
+ * modified.
  */
 export async function logModel(store: TrackingStore, runId: string, bundleDir: string, artifactPath = DEFAULT_MODEL_ARTIFACT_PATH): Promise<void> {
   checkArtifactPath(artifactPath, `model artifact path`)
@@ -131,7 +134,8 @@ export async function logModel(store: TrackingStore, runId: string, bundleDir: s
   if (!mlmodel || typeof mlmodel !== 'object' || typeof mlmodel.flavors !== 'object' || mlmodel.flavors === null) {
     throw new UserError(`${mlmodelFile}: an MLmodel file needs a 'flavors' mapping`)
   }
-  const updated = {...mlmodel, run_id: runId, artifact_path: artifactPath, utc_time_created: String(mlmodel.utc_time_created ?? utcNow())}
+  // Every logged copy is a new MLflow model: its own uuid and creation time, whatever the bundle said.
+  const updated = {...mlmodel, run_id: runId, artifact_path: artifactPath, model_uuid: randomUUID().replaceAll('-', ''), utc_time_created: utcNow()}
   const staging = await mkdtemp(path.join(tmpdir(), 'sentiops-model-'))
   try {
     const staged = path.join(staging, 'model')
@@ -146,7 +150,7 @@ export async function logModel(store: TrackingStore, runId: string, bundleDir: s
     run_id: runId,
     artifact_path: artifactPath,
     utc_time_created: updated.utc_time_created,
-    model_uuid: typeof mlmodel.model_uuid === 'string' ? mlmodel.model_uuid : undefined,
+    model_uuid: updated.model_uuid,
     flavors: withoutConfig(mlmodel.flavors as Record<string, unknown>),
   })})
 }

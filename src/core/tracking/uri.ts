@@ -109,6 +109,17 @@ export function pathToFileUri(absPath: string): string {
   return pathToFileURL(absPath).href
 }
 
+/**
+ * The local folder behind an artifact URI that the client reads and writes itself: a `file:` URI or a
+ * schemeless absolute path (what a server started with `--default-artifact-root /abs/path` hands out).
+ * Undefined for every other scheme (mlflow-artifacts:, s3:, ...).
+ */
+export function localArtifactPath(uri: string): string | undefined {
+  if (uri.startsWith('file:')) return fileUriToPath(uri)
+  if (path.posix.isAbsolute(uri) || /^[a-z]:[\\/]/i.test(uri)) return path.resolve(uri)
+  return undefined
+}
+
 export function fileUriToPath(uri: string): string {
   try {
     return fileURLToPath(uri)

@@ -5,7 +5,7 @@
 import {appendFile, mkdir, readdir, readFile} from 'node:fs/promises'
 import path from 'node:path'
 import {UserError} from '../../errors.js'
-import type {MetricInput} from '../store.js'
+import type {MetricInput, ParamValue} from '../store.js'
 
 /** Reads every file under `dir` (recursively) as key → content. A missing folder is empty. */
 export async function readValueDir(dir: string): Promise<Record<string, string>> {
@@ -30,6 +30,19 @@ export async function listKeys(dir: string, prefix = ''): Promise<string[]> {
     else if (entry.isFile()) keys.push(key)
   }
   return keys
+}
+
+/**
+ * A param value as MLflow's Python client logs it (`str(value)`): booleans are `True`/`False`, so a filter a
+ * Python user writes (`params.x = "True"`) matches.
+ */
+export function formatParamValue(value: ParamValue): string {
+  return typeof value === 'boolean' ? (value ? 'True' : 'False') : String(value)
+}
+
+/** The params with booleans spelled as Python does; other values (and their validation) untouched. */
+export function withPythonBooleans(params: Record<string, ParamValue>): Record<string, ParamValue> {
+  return Object.fromEntries(Object.entries(params).map(([key, value]) => [key, typeof value === 'boolean' ? formatParamValue(value) : value]))
 }
 
 /** Python's `str(float)` spelling for non-finite values (`nan`, `inf`, `-inf`); JS's shortest form otherwise. */

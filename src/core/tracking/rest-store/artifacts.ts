@@ -1,10 +1,9 @@
 /**
- * Run artifacts on a tracking server (spec §6.3): `mlflow-artifacts:` URIs go through the server's proxy
- * (`PUT`/`GET <base>/api/2.0/mlflow-artifacts/artifacts/<path>`), listing through `mlflow/artifacts/list`.
- * `file:` artifact roots are used directly when they exist on this machine (a server on the same host started
- * with --no-serve-artifacts); anything else cannot be reached without guessing cloud credentials.
+ * Run artifacts of a tracking server's runs, wherever the server says they live (spec §8): a schemeless absolute
+ * path or a `file:` URI is read and written directly on this machine (folders created as needed, as MLflow's
+ * client does); `s3://` with the AWS SDK and the usual credentials; only `mlflow-artifacts:` goes through the
+ * server's proxy (`PUT`/`GET <base>/api/2.0/mlflow-artifacts/artifacts/<path>`, listing via `mlflow/artifacts/list`).
  */
-import {statSync} from 'node:fs'
 import {cp, mkdir, readFile, stat} from 'node:fs/promises'
 import path from 'node:path'
 import {writeDirAtomic, writeFileAtomic} from '../../fs/atomic.js'
@@ -12,8 +11,9 @@ import {SentiopsError, UserError} from '../../errors.js'
 import {NotFoundError} from '../errors.js'
 import {listKeys} from '../file-store/values.js'
 import type {RunInfo} from '../store.js'
-import {fileUriToPath} from '../uri.js'
+import {localArtifactPath} from '../uri.js'
 import type {MlflowHttpClient} from './http.js'
+import {S3ArtifactStore, type ArtifactFile} from './s3-artifacts.js'
 
 const CONTENT_TYPES: Record<string, string> = {
   '.json': 'application/json',
@@ -33,8 +33,14 @@ interface ListedFile {
   file_size?: number | string
 }
 
+type ArtifactRoot = {kind: 'local'; dir: string} | {kind: 's3'} | {kind: 'proxy'}
+
 export class RestArtifacts {
-  constructor(private readonly http: MlflowHttpClient) {}
+  private readonly s3: S3ArtifactStore
+
+  constructor(private readonly http: MlflowHttpClient, env: NodeJS.ProcessEnv = process.env) {
+    this.s3 = new S3ArtifactStore(env)
+  }
 
   /** The proxy URL of `<artifactUri>/<relative>` (scheme, host and path prefix of the tracking URI). */
   proxyUrl(artifactUri: string, relative: string): string {
@@ -48,25 +54,19 @@ export class RestArtifacts {
   async upload(info: RunInfo, localPath: string, artifactPath: string): Promise<void> {
     const source = await stat(localPath).catch(() => undefined)
     if (!source) throw new UserError(`cannot log artifacts: ${localPath} does not exist`)
-    const files = source.isFile()
+    const files: ArtifactFile[] = (source.isFile()
       ? [{from: localPath, rel: joinRel(artifactPath, path.basename(localPath))}]
-      : (await listKeys(localPath)).map(key => ({from: path.join(localPath, ...key.split('/')), rel: joinRel(artifactPath, key)}))
-    const scheme = schemeOf(info.artifactUri)
-    if (scheme === 'file') {
-      const root = this.localRoot(info)
-      for (const f of files) {
-        const to = path.join(root, ...f.rel.split('/'))
-        await writeFileAtomic(to, await readFile(f.from))
-      }
-      return
-    }
-    this.requireProxy(info)
+      : (await listKeys(localPath)).map(key => ({from: path.join(localPath, ...key.split('/')), rel: joinRel(artifactPath, key)})))
+      .map(f => ({...f, contentType: CONTENT_TYPES[path.extname(f.from).toLowerCase()] ?? 'application/octet-stream'}))
+    const root = artifactRoot(info)
+    if (root.kind === 'local') return this.writeLocal(info, root.dir, files)
+    if (root.kind === 's3') return this.s3.upload(info.artifactUri, files)
     for (const f of files) {
       await this.http.send({
         method: 'PUT',
         url: this.proxyUrl(info.artifactUri, f.rel),
         body: await readFile(f.from),
-        headers: {'Content-Type': CONTENT_TYPES[path.extname(f.from).toLowerCase()] ?? 'application/octet-stream'},
+        headers: {'Content-Type': f.contentType},
         what: `upload artifact ${f.rel} of run ${info.runId}`,
       })
     }
@@ -74,15 +74,15 @@ export class RestArtifacts {
 
   async download(info: RunInfo, artifactPath: string, destDir: string): Promise<string> {
     const dest = artifactPath ? path.join(destDir, ...artifactPath.split('/')) : destDir
-    if (schemeOf(info.artifactUri) === 'file') {
-      const source = path.join(this.localRoot(info), ...artifactPath.split('/').filter(Boolean))
-      const s = await stat(source).catch(() => undefined)
-      if (!s) throw new NotFoundError(`artifact '${artifactPath}' not found in run ${info.runId} (${source})`)
-      if (s.isDirectory()) await writeDirAtomic(dest, dir => cp(source, dir, {recursive: true}))
-      else await writeFileAtomic(dest, await readFile(source))
+    const root = artifactRoot(info)
+    if (root.kind === 'local') {
+      await this.readLocal(info, root.dir, artifactPath, dest)
       return dest
     }
-    this.requireProxy(info)
+    if (root.kind === 's3') {
+      await this.s3.download(info.artifactUri, artifactPath, dest, info.runId)
+      return dest
+    }
     const files = await this.listRecursive(info.runId, artifactPath)
     if (files.length === 0) {
       // Not a directory (or an empty one): fetch it as a single file.
@@ -98,6 +98,38 @@ export class RestArtifacts {
       }
     })
     return dest
+  }
+
+  /** The server leaves these folders to its clients, even the first one of a new experiment: create what is missing. */
+  private async writeLocal(info: RunInfo, dir: string, files: ArtifactFile[]): Promise<void> {
+    for (const f of files) {
+      const bytes = await readFile(f.from)
+      try {
+        await writeFileAtomic(path.join(dir, ...f.rel.split('/')), bytes)
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code
+        if (!code) throw error
+        throw new UserError(`cannot write the artifacts of run ${info.runId} to ${info.artifactUri} (${code}): the tracking server leaves that path to its clients, so it must be writable here (a shared filesystem or NFS mount); otherwise use a server that proxies artifacts (mlflow server --serve-artifacts --artifacts-destination DIR)`, {
+          cause: error, data: {uri: info.artifactUri, code},
+        })
+      }
+    }
+  }
+
+  private async readLocal(info: RunInfo, dir: string, artifactPath: string, dest: string): Promise<void> {
+    const source = path.join(dir, ...artifactPath.split('/').filter(Boolean))
+    const s = await stat(source).catch(() => undefined)
+    if (!s) {
+      // <experiment artifact location>/<run_id>/artifacts: without the experiment's folder, the root is not mounted here.
+      if (!(await stat(path.dirname(path.dirname(dir))).catch(() => undefined))) {
+        throw new NotFoundError(`run ${info.runId} keeps its artifacts at ${info.artifactUri}, which is not on this machine: run sentiops where the server's artifact root is mounted, or use a server that proxies artifacts (mlflow server --serve-artifacts)`, {
+          data: {uri: info.artifactUri},
+        })
+      }
+      throw new NotFoundError(`artifact '${artifactPath}' not found in run ${info.runId} (${source})`)
+    }
+    if (s.isDirectory()) await writeDirAtomic(dest, d => cp(source, d, {recursive: true}))
+    else await writeFileAtomic(dest, await readFile(source))
   }
 
   /** Run-relative paths of all files under `dir`, via `GET mlflow/artifacts/list` (paths come back run-relative). */
@@ -130,30 +162,18 @@ export class RestArtifacts {
       throw error
     }
   }
-
-  private requireProxy(info: RunInfo): void {
-    if (schemeOf(info.artifactUri) !== 'mlflow-artifacts') {
-      throw new UserError(`run ${info.runId} keeps its artifacts at ${info.artifactUri}: the artifact store is not reachable through the tracking server (start it with --serve-artifacts)`)
-    }
-  }
-
-  /** A `file:` artifact root, usable only when it exists on this machine. */
-  private localRoot(info: RunInfo): string {
-    const root = fileUriToPath(info.artifactUri)
-    // <experiment artifact location>/<run_id>/artifacts: the experiment's folder must be here for this to be local.
-    if (!isDirectory(path.dirname(path.dirname(root)))) {
-      throw new UserError(`run ${info.runId} keeps its artifacts at ${info.artifactUri}, which is not on this machine: the artifact store is not reachable through the tracking server`)
-    }
-    return root
-  }
 }
 
-function isDirectory(dir: string): boolean {
-  try {
-    return statSync(dir).isDirectory()
-  } catch {
-    return false
-  }
+/** Where a run's artifacts live and so who moves them; an artifact store sentiops cannot reach is a UserError. */
+function artifactRoot(info: RunInfo): ArtifactRoot {
+  const scheme = schemeOf(info.artifactUri)
+  if (scheme === 'mlflow-artifacts') return {kind: 'proxy'}
+  if (scheme === 's3') return {kind: 's3'}
+  const dir = scheme === 'file' || scheme === '' || /^[a-z]$/.test(scheme) ? localArtifactPath(info.artifactUri) : undefined
+  if (dir) return {kind: 'local', dir}
+  throw new UserError(`run ${info.runId} keeps its artifacts at ${info.artifactUri}, which sentiops cannot reach: it reads and writes local paths, file://, s3:// and mlflow-artifacts: roots; start the server with --serve-artifacts --artifacts-destination <that store> so artifacts go through it`, {
+    data: {uri: info.artifactUri},
+  })
 }
 
 function schemeOf(uri: string): string {

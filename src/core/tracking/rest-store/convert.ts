@@ -91,8 +91,19 @@ export function toRegisteredModel(j: unknown): RegisteredModel {
     description: optStr(o.description) ?? '',
     tags: keyValues(o.tags),
     aliases,
-    latestVersions: arr(o.latest_versions).map(toModelVersion),
+    latestVersions: withModelAliases(arr(o.latest_versions).map(toModelVersion), aliases),
   }
+}
+
+/**
+ * Database-backed servers (sqlite, postgres) leave `aliases` empty in model-versions/search and latest_versions
+ * (spec §8); the registered model's own alias list is filled by every store, so versions take theirs from it.
+ */
+export function withModelAliases(versions: ModelVersion[], aliases: Record<string, string>): ModelVersion[] {
+  return versions.map(v => {
+    const own = Object.entries(aliases).filter(([, version]) => version === v.version).map(([alias]) => alias)
+    return {...v, aliases: [...new Set([...v.aliases, ...own])].sort()}
+  })
 }
 
 function keyValues(value: unknown): Record<string, string> {

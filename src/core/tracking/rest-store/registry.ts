@@ -6,7 +6,7 @@ import {NotFoundError} from '../errors.js'
 import {normalizeTags} from '../inputs.js'
 import {normalizeStage, validateAlias, validateModelName, validateVersion} from '../names.js'
 import type {ModelRegistry, ModelVersion, RegisteredModel, Stage} from '../store.js'
-import {toModelVersion, toRegisteredModel} from './convert.js'
+import {toModelVersion, toRegisteredModel, withModelAliases} from './convert.js'
 import type {MlflowHttpClient} from './http.js'
 import {REQUEST_ID_TAG} from './tracking.js'
 
@@ -114,9 +114,9 @@ export class RestModelRegistry implements ModelRegistry {
       out.push(...(res.model_versions ?? []).map(toModelVersion).filter(v => v.name === name))
       pageToken = res.next_page_token || undefined
     } while (pageToken)
-    // An unknown model and a model without versions both search to nothing; only the first is an error.
-    if (out.length === 0) await this.getRaw(name)
-    return out.sort((a, b) => Number(b.version) - Number(a.version))
+    // Also tells an unknown model (an error) from a model without versions (both search to nothing).
+    const {aliases} = toRegisteredModel(await this.getRaw(name))
+    return withModelAliases(out, aliases).sort((a, b) => Number(b.version) - Number(a.version))
   }
 
   async transitionStage(name: string, version: string, stage: string, archiveExisting: boolean): Promise<ModelVersion> {
@@ -165,7 +165,8 @@ export class RestModelRegistry implements ModelRegistry {
     const res = await this.http.call<{model_versions?: unknown[]}>('POST', 'registered-models/get-latest-versions', {
       name, ...(stages && stages.length > 0 ? {stages: stages.map(s => normalizeStage(s))} : {}),
     })
-    return (res.model_versions ?? []).map(toModelVersion)
+    const {aliases} = toRegisteredModel(await this.getRaw(name))
+    return withModelAliases((res.model_versions ?? []).map(toModelVersion), aliases)
   }
 
   async setModelVersionTag(name: string, version: string, key: string, value: string): Promise<void> {

@@ -10,6 +10,7 @@ import type {
   CreateRunOptions, Experiment, MetricInput, ParamValue, Run, RunFilter, RunInfo, TerminalRunStatus, TrackingStore,
 } from '../store.js'
 import {checkArtifactPath} from '../uri.js'
+import {withPythonBooleans} from '../file-store/values.js'
 import {RestArtifacts} from './artifacts.js'
 import {toExperiment, toRun} from './convert.js'
 import type {MlflowHttpClient} from './http.js'
@@ -25,7 +26,7 @@ export class RestTrackingStore implements TrackingStore {
 
   constructor(private readonly http: MlflowHttpClient, private readonly env: NodeJS.ProcessEnv = process.env) {
     this.uri = http.displayUri
-    this.artifacts = new RestArtifacts(http)
+    this.artifacts = new RestArtifacts(http, env)
   }
 
   async getExperimentByName(name: string): Promise<Experiment | undefined> {
@@ -77,7 +78,7 @@ export class RestTrackingStore implements TrackingStore {
 
   async logParams(runId: string, params: Record<string, ParamValue>): Promise<void> {
     validateRunId(runId)
-    const entries = normalizeParams(params)
+    const entries = normalizeParams(withPythonBooleans(params))
     for (let i = 0; i < entries.length; i += BATCH.params) {
       const chunk = entries.slice(i, i + BATCH.params)
       try {
