@@ -67,6 +67,51 @@ describe('params loading', () => {
   })
 })
 
+describe('a params.yaml shared with other tools (DVC projects keep several tools\' params in one file)', () => {
+  it('leaves unknown top-level sections alone and keeps sentiops sections strict', async () => {
+    const cwd = await dirWith('other_stage:\n  epochs: 3\n  nested: {anything: [1, 2]}\ntrain:\n  algorithm: mnb\n')
+    const {params, warnings} = await loadParams({cwd, env: {}})
+    expect(params.train.algorithm).toBe('mnb')
+    expect(warnings).toEqual([])
+    const typo = await dirWith('other_stage:\n  epochs: 3\ntrain:\n  algoritm: mnb\n')
+    await expect(loadParams({cwd: typo, env: {}})).rejects.toThrow('params.yaml: unknown key train.algoritm; allowed here: algorithm, seed,')
+  })
+
+  it('warns when an unknown section looks like a misspelt sentiops section', async () => {
+    const cwd = await dirWith('trian:\n  algorithm: mnb\nevaluation_tool:\n  x: 1\n')
+    const {warnings} = await loadParams({cwd, env: {}})
+    expect(warnings.map(w => w.replace(`${cwd}${path.sep}`, ''))).toEqual(['params.yaml: the top-level section trian is not read by sentiops (did you mean train?)'])
+  })
+})
+
+describe('credentials in params are refused (they would end up in dvc.lock, runs and logs)', () => {
+  const secret = 'hunter2-7c1e'
+  const cases: Array<[string, {yaml?: string; overrides?: string[]; env?: NodeJS.ProcessEnv}, string]> = [
+    ['a password in ingest.source in params.yaml', {yaml: `ingest:\n  source: http://alice:${secret}@127.0.0.1:9/data.csv\n`}, 'params.yaml: ingest.source = http://***@127.0.0.1:9/data.csv carries a password (user:password@)'],
+    ['a token as user name in one entry of a source list', {yaml: `ingest:\n  source: data/a.csv,https://${secret}@example.org/b.csv\n`}, 'params.yaml: ingest.source = https://***@example.org/b.csv carries a user name or token (user@)'],
+    ['a presigned S3 URL given with --set', {overrides: [`ingest.source=https://b.s3.amazonaws.com/k.csv?X-Amz-Credential=AKIA${secret}&X-Amz-Signature=${secret}&X-Amz-Date=20240101T000000Z`]}, '--set: ingest.source = https://b.s3.amazonaws.com/k.csv?X-Amz-Credential=***&X-Amz-Signature=***&X-Amz-Date=20240101T000000Z carries the query parameters X-Amz-Credential, X-Amz-Signature'],
+    ['an Azure SAS sig in SENTIOPS__ env', {env: {SENTIOPS__INGEST__SOURCE: `https://acct.blob.core.windows.net/c/d.csv?sv=2022&sig=${secret}`}}, 'SENTIOPS__ environment: ingest.source = https://acct.blob.core.windows.net/c/d.csv?sv=2022&sig=*** carries the query parameter sig'],
+    ['a tracking URI with a password in cloud.deploy', {yaml: `cloud:\n  deploy: {mlflow_tracking_uri: 'https://ops:${secret}@mlflow.example.org'}\n`}, 'params.yaml: cloud.deploy.mlflow_tracking_uri = https://***@mlflow.example.org/ carries a password (user:password@)'],
+    ['an access_token in serve.model given with --set', {overrides: [`serve.model=https://models.example.org/m?access_token=${secret}`]}, '--set: serve.model = https://models.example.org/m?access_token=*** carries the query parameter access_token'],
+  ]
+  for (const [name, input, message] of cases) {
+    it(`refuses ${name}, naming the key and the supported ways, never the secret`, async () => {
+      const cwd = await dirWith(input.yaml)
+      const error = await loadParams({cwd, env: input.env ?? {}, overrides: input.overrides}).catch(e => e)
+      expect(error).toBeInstanceOf(ConfigError)
+      expect(error.message.replace(`${cwd}${path.sep}`, '')).toBe(`${message}; credentials never go in params (they end up in dvc.lock, runs and logs): give them through the environment or .netrc instead`)
+      expect(error.suggestions.join('\n')).toMatch(/~\/\.netrc[\s\S]*AWS credential chain[\s\S]*MLFLOW_TRACKING_USERNAME/)
+      expect(JSON.stringify({message: error.message, data: error.data, suggestions: error.suggestions})).not.toContain(secret)
+    })
+  }
+
+  it('accepts URLs without credentials, and leaves other tools\' sections to them', async () => {
+    const cwd = await dirWith('ingest:\n  source: https://example.org/data.csv?page=2&format=csv\nother_tool:\n  url: https://u:p@example.org\n')
+    const {params} = await loadParams({cwd, env: {}, overrides: ['serve.model=models:/sentiment@champion']})
+    expect(params.ingest.source).toBe('https://example.org/data.csv?page=2&format=csv')
+  })
+})
+
 describe('the generated params validator', () => {
   it('is up to date with src/core/config/schema.ts', async () => {
     const {execFileSync} = await import('node:child_process')

@@ -4,7 +4,7 @@ import http from 'node:http'
 import type {AddressInfo} from 'node:net'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {ingest, readSplit} from '../../src/core/data/index.js'
-import {redactUrl} from '../../src/core/data/sources/redact.js'
+import {redactUrl} from '../../src/core/redact.js'
 import {DataError, EXIT_CODES, ExternalError} from '../../src/core/errors.js'
 import {csvRows, failure, ingestParams, recordingReporter, tempDir} from './helpers.js'
 

@@ -172,7 +172,9 @@ describe('dvc.lock (schema 2.0) in DVC\'s exact style', () => {
     )
   })
 
-  it('folds long commands at column 80 the way ruamel does (continuation indented under the key)', () => {
+  // Expected bytes below were written by ruamel.yaml 0.19.1 (what `pip install dvc` gets today) with DVC's
+  // dumper settings (`YAML()`, default_flow_style=False); the DVC spec §7 describes the change from 0.17.
+  it('folds long commands as ruamel >= 0.18.13 does: the word that would cross column 80 starts the next line', () => {
     const cmd = 'python src/train.py --data data/processed --model models/model --algorithm lr --max-iter 200 --seed 42'
     const text = renderLock(map([['train', buildLockEntry({cmd, deps: [], params: [], outs: []})]]))
     expect(text).toBe(
@@ -180,15 +182,58 @@ describe('dvc.lock (schema 2.0) in DVC\'s exact style', () => {
         "schema: '2.0'",
         'stages:',
         '  train:',
-        // The break comes at the first single space once the column is past 80, so a line may run to 83.
-        '    cmd: python src/train.py --data data/processed --model models/model --algorithm',
-        '      lr --max-iter 200 --seed 42',
+        // The space before the moved word stays at the end of the line (ruamel 0.17 wrote "--algorithm" here).
+        '    cmd: python src/train.py --data data/processed --model models/model ',
+        '      --algorithm lr --max-iter 200 --seed 42',
         '',
       ].join('\n'),
     )
     // Folding is only layout: the value reads back unchanged.
     const back = parseDocument(text, 'dvc.lock').value as PyMap
     expect(((back.get('stages') as PyMap).get('train') as PyMap).get('cmd')).toBe(cmd)
+  })
+
+  it('puts an unbreakable long value on its own line and folds the DVC spec §7 example (ruamel 0.19.1 vectors)', () => {
+    const greek = 'alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho sigma tau upsilon phi chi psi omega'
+    expect(dumpYaml(map([['long', greek], ['longnospace', 'a'.repeat(100)]]))).toBe(
+      [
+        'long: alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi ',
+        '  omicron pi rho sigma tau upsilon phi chi psi omega',
+        'longnospace: ',
+        `  ${'a'.repeat(100)}`,
+        '',
+      ].join('\n'),
+    )
+  })
+
+  it('folds double-quoted text without a backslash where the line break reads back as the space (ruamel 0.19.1 vector)', () => {
+    const cmd = 'echo "first line of a long command that needs quoting" && printf "%s\\n" done with it all now ok'
+    const note = "it's a long note that is written double quoted because of the apostrophe and the line break\nend"
+    const entry = buildLockEntry({cmd, deps: [], params: [{file: 'params.yaml', values: map([['note', note]])}], outs: []})
+    const text = renderLock(map([['s', entry]]))
+    expect(text).toBe(
+      [
+        "schema: '2.0'",
+        'stages:',
+        '  s:',
+        '    cmd: echo "first line of a long command that needs quoting" && printf "%s\\n"',
+        '      done with it all now ok',
+        '    params:',
+        '      params.yaml:',
+        '        note: "it\'s a long note that is written double quoted because of the apostrophe',
+        '          and the line break\\nend"',
+        '',
+      ].join('\n'),
+    )
+    const back = ((parseDocument(text, 'dvc.lock').value as PyMap).get('stages') as PyMap).get('s') as PyMap
+    expect(((back.get('params') as PyMap).get('params.yaml') as PyMap).get('note')).toBe(note)
+  })
+
+  it('counts the !!str tag in the 128-character limit of a simple key and writes emoji unescaped (ruamel 0.19.1 vectors)', () => {
+    expect(dumpYaml(map([['k'.repeat(122), 1n], ['j'.repeat(123), 2n]]))).toBe(
+      [`${'k'.repeat(122)}: `, '  1', `? ${'j'.repeat(123)}`, ': 2', ''].join('\n'),
+    )
+    expect(dumpYaml(map([['emoji', '\u{1F600} smile\tand tab']]))).toBe('emoji: "\u{1F600} smile\\tand tab"\n')
   })
 
   it('writes a multi-line cmd double-quoted and a list cmd as a block list', () => {

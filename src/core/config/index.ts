@@ -1,4 +1,4 @@
 export * from './params.js'
-export {loadParams, validateParams, parseAssignment, parseParamsYaml, envAssignments, getAt, setAt, DEFAULT_PARAMS_FILE} from './load.js'
+export {loadParams, validateParams, parseAssignment, parseParamsYaml, readParamsText, envAssignments, getAt, setAt, DEFAULT_PARAMS_FILE} from './load.js'
 export type {LoadParamsOptions, LoadedParams} from './load.js'
 export {paramsSchema} from './schema.js'

@@ -2,7 +2,10 @@ import {readFile} from 'node:fs/promises'
 import path from 'node:path'
 import type {ErrorObject} from 'ajv'
 import {ConfigError} from '../errors.js'
+import {redactUrls} from '../redact.js'
 import {yaml} from '../yaml.js'
+import {refuseUrlCredentials} from './credentials.js'
+import {dvcLoaderWarnings} from './dvc-compat.js'
 import type {Params} from './params.js'
 import validator from './params-validator.generated.js'
 import {paramsSchema} from './schema.js'
@@ -23,6 +26,8 @@ export interface LoadedParams {
   params: Params
   /** Absolute path of the params file read, or undefined when defaults were used. */
   file?: string
+  /** Lines real DVC could not read, and top-level keys that look like misspelt sentiops sections. */
+  warnings: string[]
 }
 
 /** The validator is generated from ./schema.ts at build time: no Ajv import or compile when a command starts. */
@@ -37,9 +42,12 @@ export async function loadParams(options: LoadParamsOptions = {}): Promise<Loade
   const file = path.resolve(cwd, options.file ?? DEFAULT_PARAMS_FILE)
   let raw: unknown = {}
   let used: string | undefined = file
+  const warnings: string[] = []
   try {
     const text = await readFile(file, 'utf8')
-    raw = parseParamsYaml(text, file) ?? {}
+    const parsed = readParamsText(text, file)
+    raw = parsed.value ?? {}
+    warnings.push(...parsed.warnings)
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
     if (explicit) throw new ConfigError(`params file not found: ${file}`)
@@ -51,7 +59,8 @@ export async function loadParams(options: LoadParamsOptions = {}): Promise<Loade
     const [key, value] = parseAssignment(assignment)
     setAt(raw, key, value)
   }
-  return {params: validateParams(raw, used ? displayName(used) : 'params'), file: used}
+  warnings.push(...sectionTypoWarnings(raw, used ? displayName(used) : 'params'))
+  return {params: validateParams(raw, used ? displayName(used) : 'params'), file: used, warnings}
 }
 
 /** Validates a raw params object (filling defaults in place) and returns it typed. */
@@ -81,24 +90,69 @@ function crossCheck(p: Params, source: string): void {
   }
 }
 
-/** Parses a params file as DVC does (YAML 1.2); a syntax error names the file and line. */
+/**
+ * Parses a params file as DVC does (YAML 1.2); a syntax error names the file and line. A URL with credentials
+ * in a sentiops section is refused (see ./credentials.ts).
+ */
 export function parseParamsYaml(text: string, file: string): unknown {
-  try {
-    return yaml().parse(text, {version: '1.2'})
-  } catch (error) {
-    const e = error as {linePos?: Array<{line: number}>; message: string}
-    const line = e.linePos?.[0]?.line
-    throw new ConfigError(`${displayName(file)}${line ? `:${line}` : ''}: not valid YAML: ${e.message.split('\n')[0]}`)
+  return readParamsText(text, file).value
+}
+
+/** parseParamsYaml, plus warnings for what DVC's own loader would fail on (see ./dvc-compat.ts). */
+export function readParamsText(text: string, file: string): {value: unknown; warnings: string[]} {
+  const {LineCounter, parseDocument} = yaml()
+  const lines = new LineCounter()
+  const doc = parseDocument(text, {version: '1.2', lineCounter: lines})
+  const problem = doc.errors[0]
+  if (problem) {
+    const line = problem.linePos?.[0]?.line
+    throw new ConfigError(`${displayName(file)}${line ? `:${line}` : ''}: not valid YAML: ${problem.message.split('\n')[0]}`)
   }
+  const value: unknown = doc.toJS()
+  if (isPlainObject(value)) {
+    for (const [section, content] of Object.entries(value)) {
+      if (isOwnSection(section)) refuseUrlCredentials(content, section, displayName(file))
+    }
+  }
+  return {value, warnings: dvcLoaderWarnings(doc, lines, displayName(file))}
+}
+
+/** Top-level sections sentiops reads and validates; any other section belongs to another tool and is left alone. */
+function isOwnSection(key: string): boolean {
+  return Object.hasOwn(paramsSchema.properties, key)
+}
+
+/** `trian:` is left alone like other tools' sections, but probably meant `train:`. */
+function sectionTypoWarnings(raw: Record<string, unknown>, source: string): string[] {
+  const known = Object.keys(paramsSchema.properties)
+  return Object.keys(raw)
+    .filter(key => !isOwnSection(key))
+    .flatMap(key => {
+      const near = known.find(k => editDistance(k, key.toLowerCase()) <= Math.min(2, Math.floor(k.length / 3)))
+      return near ? [`${source}: the top-level section ${key} is not read by sentiops (did you mean ${near}?)`] : []
+    })
+}
+
+/** Edits (insert, delete, substitute, swap two neighbours) between two strings. */
+function editDistance(a: string, b: string): number {
+  const d = Array.from({length: a.length + 1}, (_, i) => Array.from({length: b.length + 1}, (_, j) => (i === 0 ? j : j === 0 ? i : 0)))
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1))
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1)
+    }
+  }
+  return d[a.length][b.length]
 }
 
 /** `a.b.c=value` → [a.b.c, parsed value]. The value is a YAML scalar/flow (so `[1,2]` and `0.5` work). */
-export function parseAssignment(assignment: string): [string, unknown] {
+export function parseAssignment(assignment: string, origin = '--set'): [string, unknown] {
   const eq = assignment.indexOf('=')
-  if (eq <= 0) throw new ConfigError(`--set ${assignment}: expected key.path=value, e.g. train.algorithm=mnb`)
+  if (eq <= 0) throw new ConfigError(`--set ${redactUrls(assignment)}: expected key.path=value, e.g. train.algorithm=mnb`)
   const key = assignment.slice(0, eq).trim()
   const text = assignment.slice(eq + 1)
-  if (!/^[A-Za-z_][\w-]*(\.[\w-]+)*$/.test(key)) throw new ConfigError(`--set ${assignment}: "${key}" is not a dotted key path`)
+  if (!/^[A-Za-z_][\w-]*(\.[\w-]+)*$/.test(key)) throw new ConfigError(`--set ${redactUrls(assignment)}: "${key}" is not a dotted key path`)
+  if (isOwnSection(key.split('.')[0])) refuseUrlCredentials(text, key, origin)
   let value: unknown
   try {
     value = text === '' ? '' : yaml().parse(text, {version: '1.2'})
@@ -119,7 +173,7 @@ export function envAssignments(env: NodeJS.ProcessEnv = process.env): string[] {
 }
 
 function envOverrides(env: NodeJS.ProcessEnv): Array<[string, unknown]> {
-  return envAssignments(env).map(parseAssignment)
+  return envAssignments(env).map(assignment => parseAssignment(assignment, 'SENTIOPS__ environment'))
 }
 
 export function setAt(target: Record<string, unknown>, dotted: string, value: unknown): void {

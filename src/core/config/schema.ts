@@ -11,7 +11,9 @@ const section = (properties: Record<string, unknown>) => ({type: 'object', addit
 
 export const paramsSchema = {
   type: 'object',
-  additionalProperties: false,
+  // DVC projects keep several tools' params in one file: other top-level sections are left alone (the
+  // sections below stay strict, so a typo inside them still names its key path).
+  additionalProperties: true,
   properties: {
     ingest: section({
       source: {type: 'string', pattern: '\\S', default: 'builtin:uci'},

@@ -1,6 +1,7 @@
 import path from 'node:path'
 import type {IngestParams} from '../config/params.js'
 import {ConfigError, DataError} from '../errors.js'
+import {redactUrls} from '../redact.js'
 import {type Reporter, silentReporter} from '../reporter.js'
 import {RowCollector} from './collect.js'
 import {createLabelMapper} from './labels.js'
@@ -29,9 +30,10 @@ export interface IngestOptions {
 export async function ingest(params: IngestParams, options: IngestOptions): Promise<IngestResult> {
   const {signal} = options
   const collector = await collectRows(params, options)
-  const plan = stratifiedSplit(collector.labels, params.class_names, params.test_size, params.seed, params.source)
+  const source = redactUrls(params.source)
+  const plan = stratifiedSplit(collector.labels, params.class_names, params.test_size, params.seed, source)
   const report: DataReport = {
-    source: params.source,
+    source,
     rowsRead: collector.rowsRead,
     rowsKept: collector.texts.length,
     classes: [...params.class_names],
@@ -95,7 +97,7 @@ async function collectRows(params: IngestParams, options: IngestOptions): Promis
     const {dropped} = collector
     const unmapped = Object.values(dropped.unmappedLabel).reduce((a, b) => a + b, 0)
     throw new DataError(
-      `${params.source}: no rows left: ${collector.rowsRead} read, ${dropped.empty} with empty text, ${dropped.duplicate} duplicate, ${unmapped} with unmapped labels`,
+      `${redactUrls(params.source)}: no rows left: ${collector.rowsRead} read, ${dropped.empty} with empty text, ${dropped.duplicate} duplicate, ${unmapped} with unmapped labels`,
       {data: {rowsRead: collector.rowsRead, dropped}},
     )
   }

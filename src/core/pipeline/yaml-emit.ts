@@ -3,7 +3,8 @@
  * dumper with default settings) writes for plain data: 2-space mapping indent, sequences not indented
  * under their key, `[]`/`{}` for empty collections, the same quoting choices (plain unless the text would
  * read back as another type or contains indicators; single quotes; double quotes for newlines, `'` and
- * control characters) and the same line folding at column 80. It is a port of the emitter's decisions for
+ * control characters) and the same line folding at column 80, as ruamel.yaml ≥ 0.18.13 folds (what DVC
+ * installs today; 0.17 folded differently, see the DVC spec §7). It is a port of the emitter's decisions for
  * the events a plain-data dump produces, not a general YAML library.
  */
 import {isPyMap, pyFloatRepr, type PyScalar, type PyValue} from './pyvalue.js'
@@ -99,7 +100,7 @@ class Emitter {
     for (const [key, value] of map) {
       this.writeIndent()
       const keyScalar = toScalar(key)
-      if (isSimpleKey(keyScalar)) {
+      if (isSimpleKey(keyScalar, tagLength(key))) {
         this.node(key, {mapping: true, simpleKey: true})
         this.writeIndicator(':', false)
       } else {
@@ -188,7 +189,7 @@ class Emitter {
       const ch = end < chars.length ? chars[end] : undefined
       if (spaces) {
         if (ch !== ' ') {
-          if (start + 1 === end && this.column > BEST_WIDTH && split) {
+          if (start + 1 === end && this.column >= BEST_WIDTH && split) {
             this.writeIndent()
             this.whitespace = false
             this.indention = false
@@ -207,6 +208,9 @@ class Emitter {
           start = end
         }
       } else if (ch === undefined || ` ${BREAKS}`.includes(ch)) {
+        // ruamel ≥ 0.18.13: a word that would cross the width moves to the next line (even unsplittable text
+        // and simple keys), leaving the space already written at the end of the line before.
+        if (end - start + this.column > BEST_WIDTH && this.indent !== null && this.column > this.indent) this.writeIndent()
         this.write(chars.slice(start, end).join(''))
         start = end
       }
@@ -272,12 +276,17 @@ class Emitter {
         }
       }
       if (end > 0 && end < chars.length - 1 && (ch === ' ' || start >= end) && this.column + (end - start) > BEST_WIDTH && split) {
-        this.write(`${chars.slice(start, end).join('')}\\`)
+        const backslash = needsBackslash(chars, start, end)
+        this.write(`${chars.slice(start, end).join('')}${backslash ? '\\' : ''}`)
         if (start < end) start = end
         this.writeIndent()
         this.whitespace = false
         this.indention = false
-        if (chars[start] === ' ') this.write('\\')
+        if (chars[start] === ' ') {
+          // Without the backslash the line break itself reads back as this space, so it is not written.
+          if (backslash) this.write('\\')
+          else start++
+        }
       }
     }
     this.writeIndicator('"', false)
@@ -324,9 +333,17 @@ function resolvesAsString(text: string): boolean {
   return !IMPLICIT_RESOLVERS.some(r => r.first.includes(text[0]!) && r.pattern.test(text))
 }
 
-function isSimpleKey(scalar: Scalar): boolean {
+/** ruamel counts the key's tag (`!!str`, `!!int`, ...) towards the 128-character limit of a simple key. */
+function isSimpleKey(scalar: Scalar, tag: number): boolean {
   const chars = [...scalar.text]
-  return chars.length < 128 && chars.length > 0 && !chars.some(ch => BREAKS.includes(ch))
+  return chars.length + tag < 128 && chars.length > 0 && !chars.some(ch => BREAKS.includes(ch))
+}
+
+function tagLength(key: PyScalar): number {
+  if (key === null) return '!!null'.length
+  if (typeof key === 'boolean') return '!!bool'.length
+  if (typeof key === 'number') return '!!float'.length
+  return '!!str'.length
 }
 
 function analyzeScalar(text: string): Analysis {
@@ -417,7 +434,24 @@ function analyzeScalar(text: string): Analysis {
 
 function printableInDoubleQuotes(ch: string): boolean {
   const code = ch.codePointAt(0)!
-  return (code >= 0x20 && code <= 0x7e) || (code >= 0xa0 && code <= 0xd7ff) || (code >= 0xe000 && code <= 0xfffd)
+  return (code >= 0x20 && code <= 0x7e) || (code >= 0xa0 && code <= 0xd7ff) || (code >= 0xe000 && code <= 0xfffd) || code >= 0x10000
+}
+
+/**
+ * ruamel ≥ 0.18.13 folds a double-quoted line without the trailing backslash when the next word can be read back
+ * from the line break alone (a port of its check, IndexError and ValueError included: both keep the backslash).
+ */
+function needsBackslash(chars: string[], start: number, end: number): boolean {
+  let spacePos = chars.indexOf(' ', end)
+  if (spacePos < 0) return true
+  const newline = chars.indexOf('\n', end)
+  if (newline >= 0 && newline < spacePos) spacePos = newline
+  const after = chars[spacePos + 1]
+  if (after === undefined) return true
+  if (chars[spacePos] === '\n' && after !== ' ') return true
+  const word = chars.slice(end, spacePos)
+  const reads = !word.includes('"') && !word.includes("'") && after !== ' ' && after !== '\n' && chars.slice(end - 1, end + 1).join('') !== '  ' && start !== end
+  return !reads
 }
 
 const ESCAPES: Record<string, string> = {

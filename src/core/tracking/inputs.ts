@@ -1,15 +1,17 @@
 /** Validation and normalization of what callers log, shared by the file and REST stores. */
 import {UserError} from '../errors.js'
+import {redactUrls} from '../redact.js'
 import {validateKey, validateValueLength} from './names.js'
 import type {MetricInput, ParamValue} from './store.js'
 
+/** Param and tag values are stored with URL credentials redacted: runs are shared, copied and uploaded. */
 export function normalizeParams(params: Record<string, ParamValue>): Array<[string, string]> {
   return Object.entries(params).map(([key, value]) => {
     validateKey('param', key)
     if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
       throw new UserError(`param '${key}' must be a string, number or boolean (got ${value === null ? 'null' : typeof value}); flatten objects first`)
     }
-    const text = String(value)
+    const text = redactUrls(String(value))
     validateValueLength('param', key, text)
     return [key, text]
   })
@@ -19,8 +21,9 @@ export function normalizeTags(tags: Record<string, string>): Array<[string, stri
   return Object.entries(tags).map(([key, value]) => {
     validateKey('tag', key)
     if (typeof value !== 'string') throw new UserError(`tag '${key}' must be a string (got ${typeof value})`)
-    validateValueLength('tag', key, value)
-    return [key, value]
+    const text = redactUrls(value)
+    validateValueLength('tag', key, text)
+    return [key, text]
   })
 }
 

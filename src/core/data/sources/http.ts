@@ -3,7 +3,8 @@ import https from 'node:https'
 import {setTimeout as sleep} from 'node:timers/promises'
 import {DataError, ExternalError, type SentiopsError} from '../../errors.js'
 import type {Reporter} from '../../reporter.js'
-import {redactUrl} from './redact.js'
+import {redactUrl} from '../../redact.js'
+import {netrcAuthorization, netrcFile} from './netrc.js'
 import {saveBody} from './save-body.js'
 
 export interface HttpDownloadOptions {
@@ -15,6 +16,8 @@ export interface HttpDownloadOptions {
   reporter?: Reporter
   /** Delay before the first retry; it doubles per retry, capped at 10 s, with ±25% jitter. */
   retryDelayMs?: number
+  /** Where .netrc is found ($NETRC, else $HOME/.netrc); default process.env. */
+  env?: NodeJS.ProcessEnv
 }
 
 export interface HttpDownload {
@@ -45,6 +48,8 @@ class AttemptFailure extends Error {
  * GETs `url` into the file `dest`, streaming (the body is never held in memory), following redirects and
  * retrying with exponential backoff on network errors, timeouts, 429 and 5xx (honouring Retry-After).
  * A 4xx is final: 404 says the URL is wrong. URLs in messages are redacted (no passwords or signatures).
+ * Credentials come from .netrc, looked up for each host of the redirect chain (as Python's requests does), so
+ * a redirect to another host never carries the first host's password.
  */
 export async function downloadHttp(url: URL, dest: string, options: HttpDownloadOptions): Promise<HttpDownload> {
   const where = redactUrl(url)
@@ -55,7 +60,7 @@ export async function downloadHttp(url: URL, dest: string, options: HttpDownload
       return await attemptDownload(url, dest, where, options, 0)
     } catch (error) {
       if (!(error instanceof AttemptFailure)) throw error
-      if (!error.retryable || attempt >= attempts) throw finalError(error, where, attempt)
+      if (!error.retryable || attempt >= attempts) throw finalError(error, where, attempt, options.env ?? process.env)
       const backoff = Math.min(MAX_RETRY_DELAY_MS, baseDelay * 2 ** (attempt - 1)) * (0.75 + Math.random() * 0.5)
       const delay = Math.max(backoff, Math.min(error.extra.retryAfterMs ?? 0, MAX_RETRY_AFTER_MS))
       options.reporter?.warn(`GET ${where}: ${error.message}; retrying in ${(delay / 1000).toFixed(1)} s (attempt ${attempt + 1} of ${attempts})`)
@@ -64,11 +69,12 @@ export async function downloadHttp(url: URL, dest: string, options: HttpDownload
   }
 }
 
-function finalError(failure: AttemptFailure, where: string, attempts: number): SentiopsError {
+function finalError(failure: AttemptFailure, where: string, attempts: number, env: NodeJS.ProcessEnv): SentiopsError {
   const tries = attempts > 1 ? ` after ${attempts} attempts` : ''
   const data = {url: where, status: failure.extra.status, attempts}
   if (!failure.retryable) {
-    const hint = failure.extra.status === 404 || failure.extra.status === 410 ? '; check the URL in ingest.source' : ''
+    const {status} = failure.extra
+    const hint = status === 404 || status === 410 ? '; check the URL in ingest.source' : status === 401 ? `; ${authHint(where, env)}` : ''
     return new DataError(`GET ${where}: ${failure.message}${hint}`, {data, cause: failure.extra.cause})
   }
   const hint = failure.reason === 'timeout' ? '; raise ingest.timeout_ms if the server is just slow' : ''
@@ -77,8 +83,9 @@ function finalError(failure: AttemptFailure, where: string, attempts: number): S
 
 async function attemptDownload(url: URL, dest: string, where: string, options: HttpDownloadOptions, redirects: number): Promise<HttpDownload> {
   let timedOut = false
+  const authorization = netrcAuthorization(url, options.env ?? process.env)
   const request = (url.protocol === 'https:' ? https : http).get(url, {
-    headers: {'user-agent': 'sentiops', accept: '*/*', 'accept-encoding': 'identity'},
+    headers: {'user-agent': 'sentiops', accept: '*/*', 'accept-encoding': 'identity', ...(authorization ? {authorization} : {})},
     timeout: options.timeoutMs, // socket idle time, which also covers stalls in the middle of the body
     signal: options.signal,
   })
@@ -132,6 +139,12 @@ function classify(error: unknown, timedOut: boolean, options: HttpDownloadOption
     return new AttemptFailure('network', `${code || 'network error'}: ${message}`, true, {cause: error})
   }
   return error
+}
+
+function authHint(where: string, env: NodeJS.ProcessEnv): string {
+  const host = new URL(where).hostname
+  if (netrcAuthorization(new URL(where), env)) return `the server refused the credentials for ${host} in ${netrcFile(env)}`
+  return `the server wants credentials: put "machine ${host} login USER password SECRET" in ${netrcFile(env)} (or a file named by NETRC); never in the URL, which params, dvc.lock and logs would keep`
 }
 
 /** Retry-After as milliseconds: delta-seconds or an HTTP date. */

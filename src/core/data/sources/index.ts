@@ -7,7 +7,7 @@ import type {TableRow} from '../types.js'
 import {builtinRows, checkBuiltinName} from './builtin.js'
 import {downloadHttp} from './http.js'
 import {fileChunks, isExistingFile, type LocalFile, resolveLocal} from './local.js'
-import {redactUrl} from './redact.js'
+import {redactUrl, redactUrls} from '../../redact.js'
 import {downloadS3} from './s3.js'
 import {parseSource, splitSourceList} from './spec.js'
 
@@ -48,7 +48,7 @@ export async function planSources(source: string, cwd: string): Promise<PlannedS
         planned.push({kind: 'http', url: spec.url, where: redactUrl(spec.url)})
         break
       case 's3':
-        planned.push({kind: 's3', bucket: spec.bucket, key: spec.key, where: spec.text})
+        planned.push({kind: 's3', bucket: spec.bucket, key: spec.key, where: redactUrls(spec.text)})
         break
       case 'builtin':
         checkBuiltinName(spec.name)
@@ -71,7 +71,7 @@ export async function openSource(source: PlannedSource, context: SourceContext):
     }
     case 'http': {
       const dest = await context.temp.file()
-      const download = await downloadHttp(source.url, dest, {timeoutMs: context.timeoutMs, retries: context.retries, reporter, signal})
+      const download = await downloadHttp(source.url, dest, {timeoutMs: context.timeoutMs, retries: context.retries, reporter, signal, env: context.env})
       reporter?.debug(`GET ${source.where}: ${download.bytes} bytes (${download.contentType ?? 'no Content-Type'})`)
       const chunks = fileChunks(dest, {where: source.where, size: download.bytes, reporter, signal})
       return {kind: 'table', input: {where: source.where, name: download.url.pathname, contentType: download.contentType, chunks}}

@@ -1,4 +1,5 @@
 import {ConfigError} from '../../errors.js'
+import {redactUrls} from '../../redact.js'
 
 /** One entry of ingest.source. */
 export type SourceSpec =
@@ -17,7 +18,7 @@ const SCHEME = /^([a-z][a-z0-9+.-]*):\/\//i
 export function splitSourceList(source: string): string[] {
   const entries = source.split(',').map(s => s.trim())
   if (entries.some(e => e === '')) {
-    throw new ConfigError(`ingest.source: empty entry in ${JSON.stringify(source)}; separate sources with single commas`)
+    throw new ConfigError(`ingest.source: empty entry in ${JSON.stringify(redactUrls(source))}; separate sources with single commas`)
   }
   return entries
 }
@@ -31,23 +32,23 @@ export function parseSource(text: string): SourceSpec {
     try {
       url = new URL(text)
     } catch {
-      throw new ConfigError(`ingest.source: ${JSON.stringify(text)} is not a valid URL`)
+      throw new ConfigError(`ingest.source: ${JSON.stringify(redactUrls(text))} is not a valid URL`)
     }
     return {kind: 'http', url, text}
   }
   if (scheme === 's3') {
     const match = /^s3:\/\/([^/]+)\/(.+)$/i.exec(text)
-    if (!match) throw new ConfigError(`ingest.source: ${JSON.stringify(text)} is not an S3 object URI; expected s3://bucket/key`)
+    if (!match) throw new ConfigError(`ingest.source: ${JSON.stringify(redactUrls(text))} is not an S3 object URI; expected s3://bucket/key`)
     return {kind: 's3', bucket: match[1], key: match[2], text}
   }
   if (scheme === 'file') {
     try {
       return {kind: 'local', pattern: decodeURIComponent(new URL(text).pathname), text}
     } catch {
-      throw new ConfigError(`ingest.source: ${JSON.stringify(text)} is not a valid file URL`)
+      throw new ConfigError(`ingest.source: ${JSON.stringify(redactUrls(text))} is not a valid file URL`)
     }
   }
   throw new ConfigError(
-    `ingest.source: unsupported scheme "${scheme}://" in ${JSON.stringify(text)}; use a local path or glob, http(s)://, s3://bucket/key or builtin:uci`,
+    `ingest.source: unsupported scheme "${scheme}://" in ${JSON.stringify(redactUrls(text))}; use a local path or glob, http(s)://, s3://bucket/key or builtin:uci`,
   )
 }
