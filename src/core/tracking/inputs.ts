@@ -1,6 +1,7 @@
 /** Validation and normalization of what callers log, shared by the file and REST stores. */
 import {UserError} from '../errors.js'
 import {redactUrls} from '../redact.js'
+import {formatParamValue} from './file-store/values.js'
 import {validateKey, validateValueLength} from './names.js'
 import type {MetricInput, ParamValue} from './store.js'
 
@@ -11,7 +12,7 @@ export function normalizeParams(params: Record<string, ParamValue>): Array<[stri
     if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
       throw new UserError(`param '${key}' must be a string, number or boolean (got ${value === null ? 'null' : typeof value}); flatten objects first`)
     }
-    const text = redactUrls(String(value))
+    const text = redactUrls(formatParamValue(value))
     validateValueLength('param', key, text)
     return [key, text]
   })

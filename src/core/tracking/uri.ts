@@ -4,6 +4,7 @@
 import path from 'node:path'
 import {fileURLToPath, pathToFileURL} from 'node:url'
 import {UsageError, UserError} from '../errors.js'
+import {redactUrl} from '../redact.js'
 import {isStageName, normalizeStage, validateModelName, validateRunId} from './names.js'
 import type {Stage} from './store.js'
 
@@ -155,7 +156,6 @@ export function parseTrackingUri(uri: string, cwd: string): TrackingLocation {
   return {kind: 'file', root: path.resolve(cwd, s)}
 }
 
-/** Hides userinfo (`https://user:secret@host` → `https://***@host`) so URIs can be printed. */
-export function maskUri(uri: string): string {
-  return uri.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@\s]+@/i, '$1***@')
-}
+/** A tracking URI safe to print: the shared redaction (userinfo and secret query parameters hidden). */
+export const maskUri = redactUrl
+
