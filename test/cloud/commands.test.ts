@@ -1,14 +1,22 @@
 import {mkdir, readFile, rm, writeFile} from 'node:fs/promises'
 import path from 'node:path'
+import {CreateRepositoryCommand, DescribeRepositoriesCommand, ECRClient} from '@aws-sdk/client-ecr'
+import {CreateVolumeCommand, DescribeVolumesCommand, EC2Client} from '@aws-sdk/client-ec2'
+import {CreateBucketCommand, GetObjectCommand, S3Client} from '@aws-sdk/client-s3'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {validateCloudConfig} from '../../src/core/cloud/config.js'
+import {openLedger} from '../../src/core/cloud/ledger.js'
 import {sentiops, tempProject} from '../support/cli.js'
+import {startMoto, type Service} from '../support/ship-services.js'
 
 /** The cloud commands through the real binary: plans, --json envelopes, refusals and exit codes. */
-describe('build / push / cluster / deploy / teardown commands (real CLI, dry runs and refusals)', () => {
+describe('build / push / cluster / deploy / teardown commands (real CLI, dry runs and refusals; AWS APIs in moto)', () => {
   let project: string
+  let moto: Service
   const env = {AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_EC2_METADATA_DISABLED: 'true'}
 
   beforeAll(async () => {
+    moto = await startMoto()
     project = await tempProject('sentiops-ship-cli-')
     await writeFile(path.join(project, 'params.yaml'), [
       'cloud:',
@@ -24,7 +32,7 @@ describe('build / push / cluster / deploy / teardown commands (real CLI, dry run
   })
 
   afterAll(async () => {
-    await rm(project, {recursive: true, force: true})
+    await Promise.allSettled([rm(project, {recursive: true, force: true}), moto?.stop()])
   })
 
   function oneErrorLine(stderr: string): string {
@@ -77,18 +85,21 @@ describe('build / push / cluster / deploy / teardown commands (real CLI, dry run
     ]}
     const file = path.join(project, '.sentiops', 'state.json')
     await writeFile(file, JSON.stringify(ledger))
-    const dry = sentiops(['teardown', '--dry-run'], {cwd: project, env})
+    const atMoto = ['--set', `cloud.endpoint_url=${moto.url}`]
+    const dry = sentiops(['teardown', '--dry-run', ...atMoto], {cwd: project, env})
     expect(dry.code, dry.stderr).toBe(0)
+    expect(dry.stdout).toContain('ledger: ' + file + ' (local to this checkout; set SENTIOPS_LEDGER_URI=s3://BUCKET/KEY to share it with CD)')
+    expect(dry.stdout).toContain('sweep: nothing found outside the ledger')
     expect(dry.stdout.split('\n').filter(l => /^\s+\d+\./.test(l)).map(l => l.trim())).toEqual([
       '1. [command] eksctl delete cluster EKS cluster demo (eu-west-1)',
       '2. [aws] ECR DeleteRepository (force, with its images) sentiops',
       '3. [aws] S3 DeleteObjects s3://demo-artifacts/sentiops/',
     ])
-    const refused = sentiops(['teardown'], {cwd: project, env})
+    const refused = sentiops(['teardown', ...atMoto], {cwd: project, env})
     expect(refused.code).toBe(1)
     expect(oneErrorLine(refused.stderr)).toMatch(/^Error: refusing to delete 3 cloud resources of project sentiops \(cluster demo\) without confirmation/)
     expect(refused.stderr).toMatch(/hint: pass --confirm demo \(or --yes\)/)
-    const wrong = sentiops(['teardown', '--confirm', 'prod'], {cwd: project, env})
+    const wrong = sentiops(['teardown', '--confirm', 'prod', ...atMoto], {cwd: project, env})
     expect(wrong.code).toBe(2)
     expect(JSON.parse(await readFile(file, 'utf8'))).toEqual(ledger)
   })
@@ -100,5 +111,69 @@ describe('build / push / cluster / deploy / teardown commands (real CLI, dry run
     const bad = sentiops(['deploy', '--dry-run', '--image', 'x:y', '--set', 'cloud.deploy.replicas=-1'], {cwd: project, env: {...env, API_TOKEN: 'x'}})
     expect(bad.code).toBe(1)
     expect(oneErrorLine(bad.stderr)).toBe('Error: params.yaml: cloud.deploy.replicas = -1 must be >= 1')
+  })
+
+  it('teardown with a shared ledger (SENTIOPS_LEDGER_URI) and the sweep: the dry run prints the exact plan and what was found behind the ledger; without --all-tagged it exits 4 listing them; --all-tagged deletes them', async () => {
+    const laptop = await tempProject('sentiops-laptop-')
+    const ci = await tempProject('sentiops-ci-')
+    const saved = {...process.env}
+    Object.assign(process.env, env)
+    const region = {region: 'us-east-1', endpoint: moto.url}
+    const s3 = new S3Client({...region, forcePathStyle: true})
+    const ec2 = new EC2Client(region)
+    const ecr = new ECRClient(region)
+    try {
+      await writeFile(path.join(laptop, 'params.yaml'), `cloud:\n  endpoint_url: ${moto.url}\n  cluster: {name: shared-demo}\n`)
+      await s3.send(new CreateBucketCommand({Bucket: 'team-state'}))
+      const shared = {...env, SENTIOPS_LEDGER_URI: 's3://team-state/sentiops/ledger.json'}
+      // CD (another checkout) created a repository and recorded it in the shared ledger.
+      await ecr.send(new CreateRepositoryCommand({repositoryName: 'sentiops-cd', tags: [{Key: 'sentiops.io/project', Value: 'sentiops'}]}))
+      const cd = await openLedger(ci, validateCloudConfig({endpoint_url: moto.url}), {env: shared})
+      await cd.confirm({type: 'ecr-repository', region: 'us-east-1', name: 'sentiops-cd'})
+      cd.close()
+      // Behind every ledger's back: a PersistentVolume's disk and a repository someone made by hand with the project tag.
+      const volume = (await ec2.send(new CreateVolumeCommand({AvailabilityZone: 'us-east-1a', Size: 1, TagSpecifications: [{ResourceType: 'volume', Tags: [{Key: 'kubernetes.io/cluster/shared-demo', Value: 'owned'}]}]}))).VolumeId!
+      await ecr.send(new CreateRepositoryCommand({repositoryName: 'sentiops-manual', tags: [{Key: 'sentiops.io/project', Value: 'sentiops'}]}))
+
+      const dry = sentiops(['teardown', '--dry-run'], {cwd: laptop, env: shared})
+      expect(dry.code, dry.stderr).toBe(0)
+      expect(dry.stdout.trim().split('\n')).toEqual([
+        'ledger: s3://team-state/sentiops/ledger.json (shared)',
+        'teardown plan (dry run):',
+        '   1. [aws] ECR DeleteRepository (force, with its images) sentiops-cd',
+        'sweep: found outside the ledger (2):',
+        `  EBS volume ${volume} (tag kubernetes.io/cluster/shared-demo=owned, EC2 DescribeVolumes)`,
+        '  ECR repository sentiops-manual (ECR DescribeRepositories)',
+        'not deleted without --all-tagged',
+      ])
+      const planned = sentiops(['teardown', '--dry-run', '--all-tagged', '--json'], {cwd: laptop, env: shared})
+      expect(planned.code, planned.stderr).toBe(0)
+      expect(JSON.parse(planned.stdout).result.plan.map((s: {action: string; target: string}) => `${s.action} ${s.target}`)).toEqual([
+        'ECR DeleteRepository (force, with its images) sentiops-cd',
+        `EC2 DeleteVolume ${volume}`,
+        'ECR DeleteRepository (force, with its images) sentiops-manual',
+      ])
+
+      const partial = sentiops(['teardown', '--yes'], {cwd: laptop, env: shared})
+      expect(partial.code).toBe(4)
+      expect(oneErrorLine(partial.stderr)).toBe('Error: teardown incomplete: 2 resource(s) still present, 0 step(s) failed')
+      expect(partial.stdout).toContain(`  still present: EBS volume ${volume} (tag kubernetes.io/cluster/shared-demo=owned, EC2 DescribeVolumes)`)
+      const repos = async () => (await ecr.send(new DescribeRepositoriesCommand({}))).repositories!.map(r => r.repositoryName).sort()
+      expect(await repos()).toEqual(['sentiops-manual'])
+      const ledgerObject = async () => JSON.parse(await (await s3.send(new GetObjectCommand({Bucket: 'team-state', Key: 'sentiops/ledger.json'}))).Body!.transformToString())
+      expect((await ledgerObject()).entries).toEqual([])
+
+      const all = sentiops(['teardown', '--yes', '--all-tagged', '--json'], {cwd: laptop, env: shared})
+      expect(all.code, all.stderr).toBe(0)
+      const out = JSON.parse(all.stdout)
+      expect(out.result.remaining).toEqual([])
+      expect(out.result.deleted).toEqual([volume, 'sentiops-manual'])
+      expect(await repos()).toEqual([])
+      expect((await ec2.send(new DescribeVolumesCommand({}))).Volumes!.map(v => v.VolumeId)).not.toContain(volume)
+    } finally {
+      process.env = saved
+      for (const c of [s3, ec2, ecr]) c.destroy()
+      await Promise.all([rm(laptop, {recursive: true, force: true}), rm(ci, {recursive: true, force: true})])
+    }
   })
 })

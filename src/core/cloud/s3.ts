@@ -1,8 +1,16 @@
-import {DeleteObjectsCommand, ListObjectsV2Command, S3Client} from '@aws-sdk/client-s3'
+import {DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client} from '@aws-sdk/client-s3'
 import {ExternalError} from '../errors.js'
 import {awsError, clientOptions, isAwsNotFound, requireCredentials, type AwsTarget} from './aws.js'
 
-/** Thin adapter over S3 for the project's artifact prefix: list and delete, nothing else. */
+/** Another writer changed the object since it was read (HTTP 412/409 on a conditional write). */
+export class WriteConflict extends Error {}
+
+export interface StoredObject {
+  body: string
+  etag: string
+}
+
+/** Thin adapter over S3: the project's artifact prefix (list, delete) and the shared ledger object (conditional writes). */
 export class S3Artifacts {
   private readonly client: S3Client
 
@@ -47,6 +55,38 @@ export class S3Artifacts {
       }
     }
     return keys.length
+  }
+
+  /** The object's text and ETag, or undefined when it does not exist. */
+  async read(bucket: string, key: string): Promise<StoredObject | undefined> {
+    try {
+      const out = await this.client.send(new GetObjectCommand({Bucket: bucket, Key: key}))
+      return {body: (await out.Body?.transformToString('utf8')) ?? '', etag: out.ETag ?? ''}
+    } catch (error) {
+      if ((error as {name?: string}).name === 'NoSuchKey') return undefined
+      throw awsError('S3 GetObject', `s3://${bucket}/${key}`, error)
+    }
+  }
+
+  /**
+   * Writes the object only if it is still the version read (If-Match: etag), or only if it still does not
+   * exist (If-None-Match: *) when `etag` is undefined. Returns the new ETag; throws WriteConflict otherwise.
+   */
+  async writeIfUnchanged(bucket: string, key: string, body: string, etag: string | undefined): Promise<string> {
+    try {
+      const out = await this.client.send(new PutObjectCommand({
+        Bucket: bucket,
+        Key: key,
+        Body: body,
+        ContentType: 'application/json',
+        ...(etag === undefined ? {IfNoneMatch: '*'} : {IfMatch: etag}),
+      }))
+      return out.ETag ?? ''
+    } catch (error) {
+      const status = (error as {$metadata?: {httpStatusCode?: number}}).$metadata?.httpStatusCode
+      if (status === 412 || status === 409 || (etag !== undefined && status === 404)) throw new WriteConflict(`s3://${bucket}/${key} changed since it was read`)
+      throw awsError('S3 PutObject', `s3://${bucket}/${key}`, error)
+    }
   }
 
   destroy(): void {

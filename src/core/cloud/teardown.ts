@@ -8,9 +8,11 @@ import type {CloudConfig} from './config.js'
 import {Ecr} from './ecr.js'
 import {Eks} from './eks.js'
 import {Kube} from './kube.js'
-import {describeResource, Ledger, type LedgerEntry, type LedgerResource} from './ledger.js'
-import {step, type PlanStep} from './plan.js'
+import {AwsInventory, type Found} from './inventory.js'
+import {describeResource, ledgerLocation, openLedger, type LedgerEntry, type LedgerResource} from './ledger.js'
+import {step, StepLog, type PlanStep} from './plan.js'
 import {S3Artifacts} from './s3.js'
+import {coveredByLedger, describeFound, discover, planSweep} from './sweep.js'
 
 type Entry<T extends LedgerResource['type']> = Extract<LedgerEntry, {type: T}>
 type KubeEntry = Entry<'kubernetes'>
@@ -20,12 +22,17 @@ export interface TeardownAdapters {
   eks?: Eks
   s3?: S3Artifacts
   kube?: (context: string) => Promise<Kube>
+  inventory?: AwsInventory
 }
 
 export interface TeardownOptions {
   cwd: string
   cloud: CloudConfig
   dryRun?: boolean
+  /** Also delete what the sweep finds outside the ledger (tagged for this project or cluster). */
+  allTagged?: boolean
+  /** Discover by tags before and after (default true); false checks only the ledger's own entries. */
+  sweep?: boolean
   run?: CommandRunner
   reporter?: Reporter
   adapters?: TeardownAdapters
@@ -36,13 +43,20 @@ export interface TeardownOptions {
 
 export interface TeardownResult {
   dryRun: boolean
+  /** The ledger's location: the shared s3:// object, or the local state file. */
   ledger: string
+  ledgerShared: boolean
+  /** Dry run: every step, in order. Real run: the steps carried out, in the order they ran. */
   plan: PlanStep[]
+  /** Found by the sweep before anything was deleted, outside the ledger, one line each. */
+  discovered: string[]
+  /** Of those, what this run does not delete: all of them without --all-tagged, else the kinds sentiops cannot delete. */
+  kept: string[]
   /** What was deleted by this run. */
   deleted: string[]
   /** Listed in the ledger but already gone. */
   alreadyGone: string[]
-  /** Still present after the run (the final check); empty means nothing billable is left. */
+  /** Still present after the run: the ledger's entries checked again plus a final sweep; empty means nothing is left. */
   remaining: string[]
   /** Steps that failed, one line each. */
   failures: string[]
@@ -62,15 +76,16 @@ const WAIT_MS = 10 * 60_000
  * Deletes everything the ledger lists, in a safe order: LoadBalancer Services first (waiting until the cloud
  * load balancer is released), the other Kubernetes objects, the namespace, the EKS cluster (eksctl), ECR
  * images and repositories, and the S3 objects under the project prefix. Every delete treats "not found" as
- * done, so a second run is a no-op. It ends by checking each resource again and reports what is left.
+ * done, so a second run is a no-op. Before planning, a sweep (sweep.ts) discovers by tags what the ledger does
+ * not list; --all-tagged appends its deletions after the ledger's. It ends by checking each ledger resource
+ * again and sweeping once more, and reports what is left.
  */
 export async function teardown(options: TeardownOptions): Promise<TeardownResult> {
   const {cloud, cwd} = options
   const run = options.run ?? runCommand
   const reporter = options.reporter ?? silentReporter
-  const ledger = await Ledger.open(path.resolve(cwd, cloud.state_file), cloud.project)
-  const entries = [...ledger.entries]
   const adapters = options.adapters ?? {}
+  const sweeping = options.sweep ?? true
   const target = awsTarget(cloud)
   // Clients are made on first use (a ledger without clusters never builds an EKS client) and closed at the end.
   const made: Array<{destroy(): void}> = []
@@ -84,6 +99,7 @@ export async function teardown(options: TeardownOptions): Promise<TeardownResult
   const ecr = lazy(adapters.ecr, () => new Ecr(target))
   const eks = lazy(adapters.eks, () => new Eks(target))
   const s3 = lazy(adapters.s3, () => new S3Artifacts(target))
+  const inventory = lazy(adapters.inventory, () => new AwsInventory(target))
   const kubes = new Map<string, Promise<Kube>>()
   const kube = (context: string) => {
     if (!kubes.has(context)) {
@@ -92,36 +108,75 @@ export async function teardown(options: TeardownOptions): Promise<TeardownResult
     return kubes.get(context)!
   }
   const wait = {timeoutMs: options.waitTimeoutMs ?? WAIT_MS, pollMs: options.pollMs, onProgress: (m: string) => reporter.debug(m)}
+  const location = ledgerLocation(cwd, cloud)
+  const keepBuckets = [cloud.artifacts.bucket, ...(location.kind === 's3' ? [location.bucket] : [])].filter(Boolean)
+  const sweep = async (): Promise<Found[]> => {
+    if (!sweeping) return []
+    await inventory().checkCredentials()
+    return discover(inventory(), cloud, {keepBuckets})
+  }
 
-  const actions = planActions(entries, cloud, {ecr, eks, s3, kube, run, reporter, wait})
-  const plan = actions.map(a => a.step)
-  const result: TeardownResult = {dryRun: Boolean(options.dryRun), ledger: ledger.file, plan, deleted: [], alreadyGone: [], remaining: [], failures: []}
-  if (options.dryRun) return result
-
+  const ledger = await openLedger(cwd, cloud, {s3: adapters.s3})
   try {
+    const entries = [...ledger.entries]
+    const actions = planActions(entries, cloud, {ecr, eks, s3, kube, run, reporter, wait})
+    const outside = (await sweep()).filter(f => !coveredByLedger(f, entries, cloud.region))
+    const swept = planSweep(outside, cloud.region, {
+      inventory,
+      wait,
+      deleteCluster: async name => {
+        await eks().checkCredentials()
+        return deleteClusterIfPresent(eks(), name, cloud.region, run, reporter)
+      },
+    })
+    const sweepActions = options.allTagged ? swept.actions : []
+    const kept = options.allTagged ? swept.manual : outside
+    const result: TeardownResult = {
+      dryRun: Boolean(options.dryRun),
+      ledger: ledger.file,
+      ledgerShared: ledger.shared,
+      plan: [...actions, ...sweepActions].map(a => a.step),
+      discovered: outside.map(describeFound),
+      kept: kept.map(describeFound),
+      deleted: [],
+      alreadyGone: [],
+      remaining: [],
+      failures: [],
+    }
+    if (options.dryRun) return result
+
+    const log = new StepLog()
     let kubernetesFailed = false
-    for (const action of actions) {
-      const what = action.step.target
-      if (kubernetesFailed && action.step.action === 'eksctl delete cluster') {
+    const carryOut = async (s: PlanStep, resources: LedgerEntry[], action: () => Promise<boolean>) => {
+      const what = s.target
+      if (kubernetesFailed && (s.action === 'eksctl delete cluster' || s.kind === 'aws' && s.action.startsWith('CloudFormation'))) {
         result.failures.push(`${what}: not deleted, because Kubernetes objects (LoadBalancers) could not be removed first`)
-        continue
+        return
       }
       try {
-        reporter.info(`${action.step.action} ${what}`)
-        const changed = await action.run()
+        reporter.info(`${s.action} ${what}`)
+        log.add(s)
+        const changed = await action()
         ;(changed ? result.deleted : result.alreadyGone).push(what)
-        for (const resource of action.resources) await ledger.remove(resource)
+        for (const resource of resources) await ledger.remove(resource)
       } catch (error) {
         if (!isSentiopsError(error)) throw error
         result.failures.push(`${what}: ${error.message}`)
-        if (action.step.kind === 'kubernetes' || action.step.kind === 'wait') kubernetesFailed = true
+        if (s.kind === 'kubernetes' || s.kind === 'wait') kubernetesFailed = true
       }
     }
-    result.remaining = await leftovers(entries, cloud, {ecr, eks, s3, kube})
+    for (const action of actions) await carryOut(action.step, action.resources, action.run)
+    for (const action of sweepActions) await carryOut(action.step, [], action.run)
+    result.plan = log.steps
+    const still = await leftovers(entries, cloud, {ecr, eks, s3, kube})
+    const found = await sweep()
+    // Ledger entries still present are listed once, from the ledger's own check.
+    result.remaining = [...still, ...found.filter(f => !coveredByLedger(f, ledger.entries, cloud.region)).map(describeFound)]
+    return result
   } finally {
+    ledger.close()
     for (const client of made) client.destroy()
   }
-  return result
 }
 
 interface Ports {
