@@ -1,4 +1,4 @@
-import {mkdtemp, readFile, rm} from 'node:fs/promises'
+import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import {DescribeClusterCommand, DescribeNodegroupCommand, EKSClient} from '@aws-sdk/client-eks'
@@ -9,6 +9,7 @@ import {validateCloudConfig, type CloudConfig} from '../../src/core/cloud/config
 import {Ledger} from '../../src/core/cloud/ledger.js'
 import {ConfigError, ExternalError} from '../../src/core/errors.js'
 import {silentReporter} from '../../src/core/reporter.js'
+import {sentiops, tempProject} from '../support/cli.js'
 import {installFakeEksctl} from '../support/ship-eksctl-fake.js'
 import {startMoto, type Service} from '../support/ship-services.js'
 
@@ -53,7 +54,7 @@ describe('cluster create/delete with eksctl (contract fake) and the EKS API (mot
     await expect(validateClusterConfig({...config, metadta: {}})).rejects.toThrow(/metadta/)
   })
 
-  it('--dry-run shows the config and the exact commands and runs nothing', async () => {
+  it('--dry-run shows the config and the exact commands and runs nothing (eksctl contract fake)', async () => {
     const result = await createCluster({cwd: dir, cloud, dryRun: true})
     expect(result.plan.map(s => s.detail?.command).filter(Boolean)).toEqual([
       `eksctl create cluster --config-file ${path.join(dir, '.sentiops', 'eksctl-sentiops-test.yaml')} --timeout 40m`,
@@ -62,7 +63,7 @@ describe('cluster create/delete with eksctl (contract fake) and the EKS API (mot
     expect(await eksctl.calls()).toEqual([])
   })
 
-  it('creates the cluster (ledger first), writes the kubeconfig, and a second create leaves it alone', async () => {
+  it('creates the cluster (ledger first), writes the kubeconfig, and a second create leaves it alone (eksctl contract fake, moto)', async () => {
     const result = await createCluster({cwd: dir, cloud, reporter: silentReporter})
     expect(result.changed).toBe(true)
     const {cluster} = await eks().send(new DescribeClusterCommand({name: 'sentiops-test'}))
@@ -80,14 +81,14 @@ describe('cluster create/delete with eksctl (contract fake) and the EKS API (mot
     expect((await eksctl.calls()).filter(c => c[0] === 'create')).toHaveLength(1)
   })
 
-  it('delete removes the cluster and its ledger entry; deleting again is a no-op', async () => {
+  it('delete removes the cluster and its ledger entry; deleting again is a no-op (eksctl contract fake, moto)', async () => {
     expect((await deleteCluster({cwd: dir, cloud})).changed).toBe(true)
     await expect(eks().send(new DescribeClusterCommand({name: 'sentiops-test'}))).rejects.toThrow(/not found|No cluster/i)
     expect((await Ledger.open(path.join(dir, '.sentiops/state.json'), 'sentiops')).entries).toEqual([])
     expect((await deleteCluster({cwd: dir, cloud})).changed).toBe(false)
   })
 
-  it('eksctl missing: one line naming it and how to install; the ledger keeps the attempt for teardown', async () => {
+  it('eksctl missing: one line naming it and how to install; the ledger keeps the attempt for teardown (moto)', async () => {
     const other = validateCloudConfig({...cloud, cluster: {...cloud.cluster, name: 'no-eksctl'}})
     const pathBefore = process.env.PATH
     process.env.PATH = '/nonexistent'
@@ -103,5 +104,25 @@ describe('cluster create/delete with eksctl (contract fake) and the EKS API (mot
     const ledger = await Ledger.open(path.join(dir, '.sentiops/state.json'), 'sentiops')
     expect(ledger.entries).toMatchObject([{type: 'eks-cluster', name: 'no-eksctl', state: 'pending'}])
     await ledger.remove({type: 'eks-cluster', region: 'us-east-1', name: 'no-eksctl'})
+  })
+})
+
+describe('cluster create --dry-run through the real binary', () => {
+  it('stdout is one valid YAML document, the ClusterConfig eksctl\'s schema accepts; the plan rides along as comments', async () => {
+    const project = await tempProject('sentiops-cluster-cli-')
+    try {
+      await writeFile(path.join(project, 'params.yaml'), 'cloud:\n  region: eu-west-1\n  cluster: {name: demo}\n')
+      const r = sentiops(['cluster', 'create', '--dry-run'], {cwd: project, env: AWS_ENV})
+      expect(r.code, r.stderr).toBe(0)
+      const docs = YAML.parseAllDocuments(r.stdout)
+      expect(docs).toHaveLength(1)
+      expect(docs[0]!.errors).toEqual([])
+      const config = docs[0]!.toJS()
+      expect(config).toMatchObject({apiVersion: 'eksctl.io/v1alpha5', kind: 'ClusterConfig', metadata: {name: 'demo', region: 'eu-west-1'}})
+      await validateClusterConfig(config)
+      expect(r.stdout).toMatch(/^# +\$ eksctl create cluster --config-file \S+eksctl-demo\.yaml --timeout 40m$/m)
+    } finally {
+      await rm(project, {recursive: true, force: true})
+    }
   })
 })

@@ -54,6 +54,28 @@ describe('cloud settings (the cloud: section of params.yaml)', () => {
     expect(() => validateCloudConfig({deploy: {min_replicas: 2, min_available: 2}})).toThrow(/cloud\.deploy\.min_available = 2 must be below cloud\.deploy\.min_replicas = 2/)
     expect(() => validateCloudConfig({image: {model_source: 'registry'}})).toThrow(/needs cloud\.deploy\.mlflow_tracking_uri/)
     expect(validateCloudConfig({image: {model_source: 'registry'}, deploy: {mlflow_tracking_uri: 'https://mlflow.example.com'}}).image.model_source).toBe('registry')
+    // Without the HPA the fixed count is the floor the disruption budget must stay below.
+    expect(() => validateCloudConfig({deploy: {autoscale: false, replicas: 1, min_available: 1}})).toThrow(/cloud\.deploy\.min_available = 1 must be below cloud\.deploy\.replicas = 1/)
+  })
+
+  it('a tracking URI with credentials in params (params.yaml or --set) is refused without echoing them, pointing to secret_env', async () => {
+    for (const uri of ['https://alice:pl4nted-pw@mlflow.example.com', 'https://mlflow.example.com/?X-Amz-Signature=pl4nted-pw', 'https://mlflow.example.com/?token=pl4nted-pw']) {
+      const error = (() => {
+        try {
+          validateCloudConfig({deploy: {mlflow_tracking_uri: uri}})
+        } catch (e) {
+          return e as ConfigError
+        }
+      })()
+      expect(error, uri).toBeInstanceOf(ConfigError)
+      expect(error!.message).toMatch(/^params: cloud\.deploy\.mlflow_tracking_uri = \S+ carries .*; credentials never go in params/)
+      expect(error!.message).not.toContain('pl4nted-pw')
+      expect(error!.suggestions.join(' ')).toMatch(/cloud\.deploy\.secret_env/)
+    }
+    await writeFile(path.join(dir, 'params.yaml'), 'cloud: {}\n')
+    const refused = await loadShipSettings({cwd: dir, env: {}, overrides: ['cloud.deploy.mlflow_tracking_uri=https://bob:pl4nted-pw@mlflow.example.com']}).catch(e => e)
+    expect(refused).toBeInstanceOf(ConfigError)
+    expect(JSON.stringify({message: refused.message, data: refused.data, suggestions: refused.suggestions})).not.toContain('pl4nted-pw')
   })
 })
 

@@ -11,7 +11,7 @@ import {deploy} from '../../src/core/cloud/deploy.js'
 import {Ledger} from '../../src/core/cloud/ledger.js'
 import {teardown} from '../../src/core/cloud/teardown.js'
 import {validateParams} from '../../src/core/config/index.js'
-import {ExternalError, UserError} from '../../src/core/errors.js'
+import {UserError} from '../../src/core/errors.js'
 import {silentReporter} from '../../src/core/reporter.js'
 import {installFakeEksctl} from '../support/ship-eksctl-fake.js'
 import {FakeKubeApi} from '../support/ship-kube-fake.js'
@@ -19,8 +19,6 @@ import {startMoto, type Service} from '../support/ship-services.js'
 
 const params = validateParams({})
 const GOOD = '127.0.0.1:5000/sentiops:good1'
-const NEXT = '127.0.0.1:5000/sentiops:good2'
-const BROKEN = '127.0.0.1:5000/sentiops:broken'
 const AWS_ENV = {AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_REGION: 'us-east-1', AWS_EC2_METADATA_DISABLED: 'true'}
 
 async function project(): Promise<string> {
@@ -40,91 +38,28 @@ function kubectl(dir: string, args: string[]) {
   return execa('kubectl', args, {env: {...process.env, KUBECONFIG: path.join(dir, 'kubeconfig')}, reject: false, all: true})
 }
 
-describe('deploy against a Kubernetes API (contract fake) with client-node and the real kubectl', () => {
-  let fake: FakeKubeApi
-  let dir: string
-  let cloud: CloudConfig
-
-  beforeAll(async () => {
-    fake = await new FakeKubeApi({monitoringCrds: true, readyAfterMs: 100, progressDeadlineMs: 300, neverReady: /:broken$/}).start()
-    dir = await project()
-    await fake.writeKubeconfig(path.join(dir, 'kubeconfig'))
-    cloud = settings(dir, {deploy: {secret_env: ['API_TOKEN']}})
-  })
-
-  afterAll(async () => {
-    await fake.stop()
-    await rm(dir, {recursive: true, force: true})
-  })
-
-  it('applies every object with server-side apply as field manager sentiops, waits for the rollout, reports the LoadBalancer', async () => {
-    const result = await deploy({cwd: dir, cloud, params, image: GOOD, env: {API_TOKEN: 'hunter2'}, pollMs: 25, reporter: silentReporter})
-    expect(result.loadBalancer).toMatch(/\.elb\.us-east-1\.amazonaws\.com$/)
-    expect(result.previousImage).toBeUndefined()
-    expect(result.skipped).toEqual([])
-    const applied = fake.journal.filter(j => j.verb === 'apply')
-    expect(applied.map(j => `${j.kind}/${j.name}`)).toEqual([
-      'Namespace/sentiops', 'ConfigMap/sentiment-api', 'Secret/sentiment-api', 'Deployment/sentiment-api', 'Service/sentiment-api',
-      'HorizontalPodAutoscaler/sentiment-api', 'PodDisruptionBudget/sentiment-api', 'ServiceMonitor/sentiment-api', 'PrometheusRule/sentiment-api', 'ConfigMap/sentiment-api-dashboard',
-    ])
-    expect(new Set(applied.map(j => j.fieldManager))).toEqual(new Set(['sentiops']))
-    expect(JSON.stringify(result)).not.toContain(Buffer.from('hunter2').toString('base64'))
-    // The real kubectl sees the same state through the same kubeconfig.
-    const got = await kubectl(dir, ['-n', 'sentiops', 'get', 'deployment', 'sentiment-api', '-o', 'json', '--show-managed-fields'])
-    expect(got.exitCode, got.all).toBe(0)
-    const live = JSON.parse(got.stdout)
-    expect(live.spec.template.spec.containers[0].image).toBe(GOOD)
-    expect(live.metadata.managedFields[0].manager).toBe('sentiops')
-    const status = await kubectl(dir, ['-n', 'sentiops', 'rollout', 'status', 'deployment/sentiment-api', '--timeout=10s'])
-    expect(status.all).toMatch(/successfully rolled out/)
-    const ledger = await Ledger.open(path.join(dir, '.sentiops/state.json'), 'sentiops')
-    expect(ledger.entries.filter(e => e.type === 'kubernetes' && e.loadBalancer).map(e => (e as {name: string}).name)).toEqual(['sentiment-api'])
-    expect(ledger.entries.every(e => e.state === 'created')).toBe(true)
-  })
-
-  it('a rollout that never becomes ready is rolled back to the previous image; exit code 4 names both', async () => {
-    const error = await deploy({cwd: dir, cloud, params, image: BROKEN, env: {API_TOKEN: 'hunter2'}, pollMs: 25}).catch(e => e)
-    expect(error).toBeInstanceOf(ExternalError)
-    expect(error.exitCode).toBe(4)
-    expect(error.message).toMatch(new RegExp(`^rollout of ${BROKEN} failed: .*timed out progressing.*; rolled back to ${GOOD}$`))
-    expect(fake.get('Deployment', 'sentiops', 'sentiment-api')!.spec.template.spec.containers[0].image).toBe(GOOD)
-    const status = await kubectl(dir, ['-n', 'sentiops', 'rollout', 'status', 'deployment/sentiment-api', '--timeout=10s'])
-    expect(status.all).toMatch(/successfully rolled out/)
-    const last = fake.journal.filter(j => j.kind === 'Deployment' && j.verb === 'apply').at(-1)
-    expect(last?.fieldManager).toBe('sentiops')
-  })
-
-  it('a good new image rolls forward and reports what it replaced', async () => {
-    const result = await deploy({cwd: dir, cloud, params, image: NEXT, env: {API_TOKEN: 'hunter2'}, pollMs: 25})
-    expect(result.previousImage).toBe(GOOD)
-    expect(fake.get('Deployment', 'sentiops', 'sentiment-api')!.spec.template.spec.containers[0].image).toBe(NEXT)
-  })
-
-  it('--dry-run --output-dir writes manifests the real kubectl applies server-side (Secret values masked)', async () => {
-    const out = path.join(dir, 'rendered')
-    const plan = await deploy({cwd: dir, cloud: settings(dir, {deploy: {namespace: 'kubectl-ns', secret_env: ['API_TOKEN']}}), params, image: GOOD, env: {API_TOKEN: 'hunter2'}, dryRun: true, outputDir: out})
-    expect(plan.plan.filter(s => s.action === 'apply')).toHaveLength(10)
-    expect((await readdir(out)).sort()[0]).toBe('01-namespace-kubectl-ns.yaml')
-    // The fake does not serve OpenAPI, so kubectl's client-side schema check is off; the schemas are checked
-    // with kubernetes-models in manifests.test.ts.
-    const applied = await kubectl(dir, ['apply', '--server-side', '--field-manager=sentiops', '--validate=false', '-f', out])
-    expect(applied.exitCode, applied.all).toBe(0)
-    expect(applied.stdout.split('\n').filter(l => l.endsWith('serverside-applied'))).toHaveLength(10)
-    expect(Buffer.from(fake.get('Secret', 'kubectl-ns', 'sentiment-api')!.data.API_TOKEN, 'base64').toString()).not.toBe('hunter2')
-  })
-
-  it('without the kube-prometheus-stack CRDs the monitoring objects are skipped with a warning', async () => {
-    const plain = await new FakeKubeApi({readyAfterMs: 20}).start()
-    const other = await project()
+/**
+ * The deploy path runs against the real kube-apiserver in deploy-apiserver.test.ts (which also checks that
+ * the contract fake refuses what the real server refuses). The fake stays for the teardown below (a cloud
+ * load-balancer controller's finalizer together with eksctl and moto) and for clones without ../shared.
+ */
+describe('deploy with the Kubernetes contract fake', () => {
+  it('the fake refuses the masked Secret of a dry run as the real server does (contract fake, HTTP 500)', async () => {
+    const fake = await new FakeKubeApi().start()
+    const dir = await project()
     try {
-      await plain.writeKubeconfig(path.join(other, 'kubeconfig'))
-      const warnings: string[] = []
-      const result = await deploy({cwd: other, cloud: settings(other), params, image: GOOD, pollMs: 25, reporter: {...silentReporter, warn: m => warnings.push(m)}})
-      expect(result.skipped).toEqual(['ServiceMonitor sentiops/sentiment-api', 'PrometheusRule sentiops/sentiment-api'])
-      expect(warnings.join('\n')).toMatch(/monitoring\.coreos\.com/)
+      await fake.writeKubeconfig(path.join(dir, 'kubeconfig'))
+      const out = path.join(dir, 'rendered')
+      await deploy({cwd: dir, cloud: settings(dir, {deploy: {secret_env: ['API_TOKEN'], monitoring: false}}), params, image: GOOD, env: {API_TOKEN: 'hunter2'}, dryRun: true, outputDir: out})
+      const files = (await readdir(out)).sort()
+      const applied = await kubectl(dir, ['apply', '--server-side', '--field-manager=sentiops', '--validate=false', ...files.flatMap(f => ['-f', path.join(out, f)])])
+      expect(applied.exitCode).not.toBe(0)
+      expect(applied.all).toMatch(/illegal base64 data/)
+      expect(fake.get('Secret', 'sentiops', 'sentiment-api')).toBeUndefined()
+      expect(fake.get('Deployment', 'sentiops', 'sentiment-api')!.spec.template.spec.containers[0].image).toBe(GOOD)
     } finally {
-      await plain.stop()
-      await rm(other, {recursive: true, force: true})
+      await fake.stop()
+      await rm(dir, {recursive: true, force: true})
     }
   })
 
@@ -174,7 +109,7 @@ describe('teardown: Kubernetes (contract fake), eksctl (contract fake), ECR/EKS/
     await Promise.allSettled([fake?.stop(), moto?.stop(), dir && rm(dir, {recursive: true, force: true})])
   })
 
-  it('--dry-run lists the safe order; the real run does exactly that, LoadBalancers gone before anything else, and leaves nothing', async () => {
+  it('--dry-run lists the safe order; the real run does exactly that, LoadBalancers gone before anything else, and leaves nothing (contract fakes: Kubernetes, eksctl; moto)', async () => {
     const dry = await teardown({cwd: dir, cloud, dryRun: true})
     expect(dry.plan.map(s => `${s.kind} ${s.action} ${s.target}`)).toEqual([
       'kubernetes delete Service sentiops/sentiment-api',
@@ -208,7 +143,7 @@ describe('teardown: Kubernetes (contract fake), eksctl (contract fake), ECR/EKS/
     expect((await Ledger.open(path.join(dir, cloud.state_file), cloud.project)).entries).toEqual([])
   })
 
-  it('a second run is a no-op that still checks the artifact prefix', async () => {
+  it('a second run is a no-op that still checks the artifact prefix (contract fakes: Kubernetes, eksctl; moto)', async () => {
     const before = fake.journal.length
     const again = await teardown({cwd: dir, cloud, pollMs: 20})
     expect(again.plan.map(s => s.action)).toEqual(['S3 DeleteObjects'])

@@ -82,10 +82,37 @@ describe('k8s/ manifests', () => {
     expect(find(objects, 'Secret').data).toEqual({API_TOKEN: Buffer.from('hunter2').toString('base64')})
     expect(find(masked, 'Secret').data).toEqual({API_TOKEN: '***'})
     expect(JSON.stringify(masked)).not.toContain(Buffer.from('hunter2').toString('base64'))
-    // A new secret value changes the pod template, so pods restart with it.
-    const other = await render({deploy: {secret_env: ['API_TOKEN']}}, {API_TOKEN: 'changed'})
-    expect(find(other.objects, 'Deployment').spec.template.metadata.annotations['sentiops.io/config-hash']).not.toBe(find(objects, 'Deployment').spec.template.metadata.annotations['sentiops.io/config-hash'])
     await expect(render({deploy: {secret_env: ['API_TOKEN']}}, {})).rejects.toThrow(/cloud\.deploy\.secret_env lists API_TOKEN, but the environment has no API_TOKEN/)
+  })
+
+  it('the config hash reveals nothing of the Secret: it does not depend on the values (a changed Secret rolls pods through its resourceVersion, see deploy-apiserver.test.ts)', async () => {
+    const hashOf = async (value: string) => find((await render({deploy: {secret_env: ['API_TOKEN']}}, {API_TOKEN: value})).objects, 'Deployment').spec.template.metadata.annotations['sentiops.io/config-hash']
+    expect(await hashOf('hunter2')).toBe(await hashOf('correct horse battery staple'))
+    // The ConfigMap's content does count (it is public anyway).
+    const logLevel = find((await render({deploy: {env: {LOG_LEVEL: 'debug'}}})).objects, 'Deployment').spec.template.metadata.annotations['sentiops.io/config-hash']
+    expect(logLevel).not.toBe(find((await render()).objects, 'Deployment').spec.template.metadata.annotations['sentiops.io/config-hash'])
+  })
+
+  it('a tracking URI with credentials, given through secret_env, lives only in the Secret: a planted password is in no ConfigMap, masked output or annotation', async () => {
+    const uri = 'https://alice:pl4nted-pw@mlflow.example.com/'
+    const {objects, masked} = await render({image: {model_source: 'registry'}, deploy: {mlflow_tracking_uri: 'https://mlflow.example.com', secret_env: ['MLFLOW_TRACKING_URI']}}, {MLFLOW_TRACKING_URI: uri})
+    expect(Buffer.from(find(objects, 'Secret').data.MLFLOW_TRACKING_URI, 'base64').toString()).toBe(uri)
+    expect(find(objects, 'ConfigMap').data).toEqual({LOG_LEVEL: 'info'})
+    const shown = JSON.stringify([masked, objects.filter(o => o.kind !== 'Secret')])
+    for (const planted of ['pl4nted-pw', Buffer.from(uri).toString('base64'), Buffer.from('alice:pl4nted-pw').toString('base64')]) expect(shown).not.toContain(planted)
+    // Without credentials and without secret_env, the plain URI is a setting like any other.
+    const plain = await render({image: {model_source: 'registry'}, deploy: {mlflow_tracking_uri: 'https://mlflow.example.com'}})
+    expect(find(plain.objects, 'ConfigMap').data).toEqual({LOG_LEVEL: 'info', MLFLOW_TRACKING_URI: 'https://mlflow.example.com'})
+  })
+
+  it('with the HPA the Deployment leaves replicas to it (no replicas field for server-side apply to own); autoscale off: a fixed count and no HPA', async () => {
+    const {objects} = await render()
+    expect(find(objects, 'Deployment').spec).not.toHaveProperty('replicas')
+    expect(find(objects, 'HorizontalPodAutoscaler').spec.scaleTargetRef).toEqual({apiVersion: 'apps/v1', kind: 'Deployment', name: 'sentiment-api'})
+    const fixed = await render({deploy: {autoscale: false, replicas: 3}})
+    expect(find(fixed.objects, 'Deployment').spec.replicas).toBe(3)
+    expect(fixed.objects.map(o => o.kind)).not.toContain('HorizontalPodAutoscaler')
+    expect(() => new Deployment(find(fixed.objects, 'Deployment')).validate()).not.toThrow()
   })
 
   it('without secrets there is no Secret; without monitoring no CRD objects', async () => {

@@ -11,7 +11,9 @@ import YAML from 'yaml'
  * "controller" moves Deployments to ready (or to ProgressDeadlineExceeded for images matching `neverReady`),
  * gives LoadBalancer Services an address, holds their deletion behind the load-balancer-cleanup finalizer
  * for a while (as the cloud controller does) and terminates namespaces with their contents.
- * It is a fake: no scheduling, no pods, no admission, no schema validation.
+ * It validates what the real API server refuses for these kinds (checked against it in
+ * test/k8s/deploy-apiserver.test.ts): DNS-1123 names, required fields, base64 Secret data (HTTP 500, as the
+ * real server answers). Beyond that it is a fake: no scheduling, no pods, no admission, no full schemas.
  */
 
 interface ResourceType {
@@ -143,6 +145,7 @@ export class FakeKubeApi {
         const obj = parse(body!, req.headers['content-type']) as Obj
         const n = obj.metadata?.name
         if (!n) return this.status(res, 422, 'Invalid', 'metadata.name: Required value')
+        if (this.refuse(res, type, obj)) return
         if (this.objects.has(this.key(type, namespace, n))) return this.status(res, 409, 'AlreadyExists', `${type.plural} "${n}" already exists`)
         return this.json(res, 201, this.store(type, namespace, obj, 'create', url.searchParams.get('fieldManager') ?? undefined))
       }
@@ -155,6 +158,7 @@ export class FakeKubeApi {
           if (!manager) return this.status(res, 400, 'BadRequest', 'PATCH with application/apply-patch+yaml requires a fieldManager parameter')
           const applied = parse(body!, contentType) as Obj
           if (applied.metadata?.name !== name) return this.status(res, 400, 'BadRequest', `the name of the object (${applied.metadata?.name}) does not match the name on the URL (${name})`)
+          if (this.refuse(res, type, applied)) return
           const merged = existing ? {...existing, ...applied, metadata: {...existing.metadata, ...applied.metadata}, status: existing.status} : applied
           return this.json(res, existing ? 200 : 201, this.store(type, namespace, merged, 'apply', manager))
         }
@@ -167,7 +171,9 @@ export class FakeKubeApi {
       }
       case 'PUT': {
         if (!name || !this.objects.has(this.key(type, namespace, name))) return this.notFound(res, type, name ?? '')
-        return this.json(res, 200, this.store(type, namespace, parse(body!, req.headers['content-type']) as Obj, 'replace', url.searchParams.get('fieldManager') ?? undefined))
+        const replacement = parse(body!, req.headers['content-type']) as Obj
+        if (this.refuse(res, type, replacement)) return
+        return this.json(res, 200, this.store(type, namespace, replacement, 'replace', url.searchParams.get('fieldManager') ?? undefined))
       }
       case 'DELETE': {
         if (!name) return this.status(res, 405, 'MethodNotAllowed', 'collection delete is not supported by this fake')
@@ -180,6 +186,27 @@ export class FakeKubeApi {
       default:
         return this.status(res, 405, 'MethodNotAllowed', `${req.method} is not supported`)
     }
+  }
+
+  /** Answers as the real API server does for an object it refuses; true when it refused. */
+  private refuse(res: ServerResponse, type: ResourceType, obj: Obj): boolean {
+    const where = `${obj.metadata?.namespace ? `${obj.metadata.namespace}/` : ''}${obj.metadata?.name}`
+    if (type.kind === 'Secret') {
+      for (const value of Object.values((obj.data ?? {}) as Record<string, unknown>)) {
+        if (typeof value !== 'string' || !BASE64.test(value)) {
+          this.status(res, 500, 'InternalError', `failed to convert new object (${where}; /v1, Kind=Secret) to proper version: unable to convert unstructured object to /v1, Kind=Secret: error decoding from json: illegal base64 data at input byte 0`)
+          return true
+        }
+      }
+    }
+    const problems = invalidFields(type, obj)
+    if (problems.length === 0) return false
+    this.json(res, 422, {
+      kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', reason: 'Invalid', code: 422,
+      message: `${type.kind} "${obj.metadata?.name}" is invalid: ${problems.map(p => `${p.field}: ${p.message}`).join(', ')}`,
+      details: {name: obj.metadata?.name, kind: type.kind, causes: problems.map(p => ({reason: p.reason, message: p.message, field: p.field}))},
+    })
+    return true
   }
 
   private discovery(pathname: string, res: ServerResponse): boolean {
@@ -390,6 +417,47 @@ export class FakeKubeApi {
     res.writeHead(code, {'content-type': 'application/json'})
     res.end(JSON.stringify(body))
   }
+}
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
+/** RFC 1123 subdomain (most names) and label (Namespace). */
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
+/** Service names: a label that starts with a letter. */
+const DNS_1035 = /^[a-z]([-a-z0-9]*[a-z0-9])?$/
+
+interface Problem {
+  field: string
+  reason: 'FieldValueInvalid' | 'FieldValueRequired'
+  message: string
+}
+
+/** The validation the real API server applies to the fields sentiops sets (a subset of the real rules). */
+function invalidFields(type: ResourceType, obj: Obj): Problem[] {
+  const problems: Problem[] = []
+  const required = (field: string, value: unknown) => {
+    if (value === undefined || value === null || value === '' || (Array.isArray(value) && value.length === 0)) problems.push({field, reason: 'FieldValueRequired', message: 'Required value'})
+  }
+  const name = String(obj.metadata?.name ?? '')
+  const [pattern, max, rule] = type.kind === 'Service' ? [DNS_1035, 63, 'DNS-1035 label'] : type.kind === 'Namespace' ? [DNS_LABEL, 63, 'lowercase RFC 1123 label'] : [DNS_SUBDOMAIN, 253, 'lowercase RFC 1123 subdomain']
+  if (!pattern.test(name) || name.length > max) problems.push({field: 'metadata.name', reason: 'FieldValueInvalid', message: `Invalid value: "${name}": a ${rule} must match '${pattern.source}'`})
+  if (type.kind === 'Deployment') {
+    required('spec.selector', obj.spec?.selector)
+    required('spec.template.metadata.labels', obj.spec?.template?.metadata?.labels)
+    const containers = obj.spec?.template?.spec?.containers as Array<{name?: string; image?: string}> | undefined
+    required('spec.template.spec.containers', containers)
+    for (const [i, c] of (containers ?? []).entries()) {
+      required(`spec.template.spec.containers[${i}].name`, c.name)
+      required(`spec.template.spec.containers[${i}].image`, c.image)
+    }
+  }
+  if (type.kind === 'Service') required('spec.ports', obj.spec?.ports)
+  if (type.kind === 'HorizontalPodAutoscaler') {
+    required('spec.scaleTargetRef.name', obj.spec?.scaleTargetRef?.name)
+    required('spec.maxReplicas', obj.spec?.maxReplicas)
+    if (obj.spec?.minReplicas > obj.spec?.maxReplicas) problems.push({field: 'spec.maxReplicas', reason: 'FieldValueInvalid', message: `Invalid value: ${obj.spec.maxReplicas}: must be greater than or equal to \`minReplicas\``})
+  }
+  return problems
 }
 
 function apiVersionOf(type: ResourceType): string {

@@ -5,6 +5,7 @@ import {setFlag} from '../../cli/flags.js'
 import {createCluster} from '../../core/cloud/cluster.js'
 import {loadShipSettings, setOverridesFromEnv} from '../../core/cloud/config.js'
 import {formatPlan} from '../../core/cloud/plan.js'
+import {asYamlComment} from '../../core/cloud/template.js'
 
 export default class ClusterCreate extends BaseCommand<typeof ClusterCreate> {
   static override summary = 'Create the EKS cluster with eksctl and write its kubeconfig.'
@@ -20,7 +21,7 @@ ${EXIT_CODE_HELP}`
     '<%= config.bin %> <%= command.id %> --set cloud.cluster.instance_types=[m6i.large] --set cloud.cluster.max_size=5',
   ]
   static override flags = {
-    'dry-run': Flags.boolean({description: 'print the ClusterConfig and the commands without running them', default: false}),
+    'dry-run': Flags.boolean({description: 'print the ClusterConfig (one YAML document, the commands as # comments) without running them', default: false}),
     set: setFlag,
   }
 
@@ -28,8 +29,9 @@ ${EXIT_CODE_HELP}`
     const {cloud} = await loadShipSettings({file: this.flags.params, overrides: [...setOverridesFromEnv(), ...this.flags.set]})
     const result = await createCluster({cwd: process.cwd(), cloud, dryRun: this.flags['dry-run'], reporter: this.reporter})
     if (result.dryRun) {
+      // One YAML document on stdout (pipe it to eksctl or a file): the plan follows as # comments.
       this.log(YAML.stringify(result.config))
-      this.log(formatPlan('cluster create plan (dry run)', result.plan))
+      this.log(asYamlComment(formatPlan('cluster create plan (dry run)', result.plan)))
       return result
     }
     this.log(`${result.changed ? 'created' : 'already present:'} EKS cluster ${result.cluster} (${result.region}); kubeconfig ${result.kubeconfig}`)

@@ -3,6 +3,7 @@ import path from 'node:path'
 import {Ajv, type ErrorObject} from 'ajv'
 import YAML from 'yaml'
 import {envAssignments, getAt, parseAssignment, parseParamsYaml, setAt, validateParams, type Params} from '../config/index.js'
+import {refuseUrlCredentials} from '../config/credentials.js'
 import {ConfigError} from '../errors.js'
 
 /**
@@ -52,6 +53,9 @@ export interface DeployConfig {
   namespace: string
   /** Name of the Deployment, Service, HPA, ... and the app.kubernetes.io/name label. */
   name: string
+  /** Render a HorizontalPodAutoscaler; it then owns the Deployment's replica count (`replicas` is not applied). */
+  autoscale: boolean
+  /** Fixed replica count, used only when autoscale is false. */
   replicas: number
   cpu_request: string
   cpu_limit: string
@@ -66,7 +70,7 @@ export interface DeployConfig {
   secret_env: string[]
   /** Plain settings for the ConfigMap (e.g. LOG_LEVEL). */
   env: Record<string, string>
-  /** MLflow tracking server for model_source = registry. */
+  /** MLflow tracking server for model_source = registry, without credentials (those go in secret_env). */
   mlflow_tracking_uri: string
   /** Kubeconfig context; '' = the current context. */
   kube_context: string
@@ -137,6 +141,7 @@ export const cloudSchema = section({
   deploy: section({
     namespace: name('sentiops'),
     name: name('sentiment-api'),
+    autoscale: bool(true),
     replicas: int(2, 1, 1000),
     cpu_request: quantity('250m'),
     cpu_limit: quantity('1'),
@@ -209,6 +214,8 @@ let validator: ReturnType<Ajv['compile']> | undefined
 /** Fills defaults into a raw `cloud:` mapping and checks it; errors name the key path (`cloud.deploy.replicas`). */
 export function validateCloudConfig(raw: unknown, source = 'params'): CloudConfig {
   if (!isPlainObject(raw)) throw new ConfigError(`${source}: cloud must be a mapping, got ${JSON.stringify(raw)}`)
+  // A tracking URI with credentials goes in the Secret through secret_env, never in params.
+  refuseUrlCredentials(raw, 'cloud', source)
   const data = structuredClone(raw)
   validator ??= new Ajv({useDefaults: true, allErrors: true, strict: false}).compile(cloudSchema)
   if (!validator(data)) {
@@ -228,8 +235,9 @@ function crossCheck(c: CloudConfig, source: string): void {
   if (deploy.min_replicas > deploy.max_replicas) {
     throw new ConfigError(`${source}: cloud.deploy.min_replicas = ${deploy.min_replicas} is greater than cloud.deploy.max_replicas = ${deploy.max_replicas}`)
   }
-  if (deploy.min_available >= deploy.min_replicas) {
-    throw new ConfigError(`${source}: cloud.deploy.min_available = ${deploy.min_available} must be below cloud.deploy.min_replicas = ${deploy.min_replicas}, or a node drain could never evict a pod`)
+  const floor = deploy.autoscale ? 'min_replicas' : 'replicas'
+  if (deploy.min_available >= deploy[floor]) {
+    throw new ConfigError(`${source}: cloud.deploy.min_available = ${deploy.min_available} must be below cloud.deploy.${floor} = ${deploy[floor]}, or a node drain could never evict a pod`)
   }
   if (c.image.model_source === 'registry' && !deploy.mlflow_tracking_uri && !deploy.secret_env.includes('MLFLOW_TRACKING_URI')) {
     throw new ConfigError(`${source}: cloud.image.model_source = registry needs cloud.deploy.mlflow_tracking_uri (or MLFLOW_TRACKING_URI in cloud.deploy.secret_env) so pods can fetch the model`)

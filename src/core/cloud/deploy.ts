@@ -7,7 +7,7 @@ import {silentReporter, type Reporter} from '../reporter.js'
 import type {CloudConfig} from './config.js'
 import {FIELD_MANAGER, Kube} from './kube.js'
 import {Ledger} from './ledger.js'
-import {objectRef, renderManifests, type KubeObject} from './manifests.js'
+import {configHash, objectRef, renderManifests, withConfigHash, type KubeObject} from './manifests.js'
 import {step, type PlanStep} from './plan.js'
 
 export interface DeployOptions {
@@ -44,6 +44,8 @@ export interface DeployResult {
 }
 
 const LB_TIMEOUT_MS = 5 * 60_000
+/** Field manager that keeps the replica count when sentiops stops applying it (see handReplicasToHpa). */
+export const HANDOVER_MANAGER = 'sentiops-handover-to-hpa'
 
 /**
  * Renders k8s/ with the image, applies every object with server-side apply (field manager `sentiops`), waits
@@ -58,11 +60,13 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
   const {objects, masked} = await renderManifests({cloud, params: options.params, image: options.image, env: options.env})
   const files = options.outputDir ? await writeManifests(path.resolve(cwd, options.outputDir), masked) : []
   const deploymentRef = {apiVersion: 'apps/v1', kind: 'Deployment', metadata: {name, namespace}}
-  const timeoutMs = cloud.deploy.rollout_timeout_s * 1000
+  // The Deployment controller decides a rollout failed (progressDeadlineSeconds without progress); this
+  // client-side limit only catches a controller that never reports, so it leaves the controller time to.
+  const timeoutMs = (cloud.deploy.rollout_timeout_s * 2 + 30) * 1000
   const plan: PlanStep[] = [
     step('kubernetes', 'get', objectRef(deploymentRef), {why: 'the image to roll back to'}),
     ...objects.map(o => applyStep(o)),
-    step('wait', 'rollout', objectRef(deploymentRef), {timeoutSeconds: cloud.deploy.rollout_timeout_s}),
+    step('wait', 'rollout', objectRef(deploymentRef), {progressDeadlineSeconds: cloud.deploy.rollout_timeout_s}),
     step('wait', 'LoadBalancer address', `Service ${namespace}/${name}`),
   ]
   const base = {image: options.image, namespace, name, manifests: masked, files, skipped: [] as string[]}
@@ -74,7 +78,13 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
   const previous = await kube.get(deploymentRef)
   const previousImage = imageOf(previous)
   const skipped: string[] = []
-  for (const object of objects) {
+  if (previous && !hasReplicas(objects) && (await handReplicasToHpa(kube, previous, reporter))) {
+    executed.push(step('kubernetes', 'apply (hand spec.replicas to the HorizontalPodAutoscaler)', objectRef(previous), {fieldManager: HANDOVER_MANAGER, serverSide: true}))
+  }
+  const configData = (objects.find(o => o.kind === 'ConfigMap' && o.metadata.name === name)?.data ?? {}) as Record<string, string>
+  let secretVersion = ''
+  for (let object of objects) {
+    if (object.kind === 'Deployment') object = withConfigHash(object, configHash(configData, secretVersion))
     if (object.apiVersion.startsWith('monitoring.coreos.com/') && !(await kube.serves(object.apiVersion, object.kind))) {
       skipped.push(objectRef(object))
       continue
@@ -85,19 +95,20 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
     if (adopt) await ledger.intend(resource)
     executed.push(applyStep(object))
     reporter.debug(`applying ${objectRef(object)}`)
-    await kube.apply(object)
+    const live = await kube.apply(object)
+    if (object.kind === 'Secret' && object.metadata.name === name) secretVersion = String(live.metadata.resourceVersion ?? '')
     if (adopt) await ledger.confirm(resource)
   }
   if (skipped.length > 0) reporter.warn(`the cluster has no monitoring.coreos.com/v1 API (kube-prometheus-stack): skipped ${skipped.join(', ')}`)
 
-  reporter.info(`waiting for Deployment ${namespace}/${name} to roll out ${options.image} (up to ${cloud.deploy.rollout_timeout_s} s)`)
+  reporter.info(`waiting for Deployment ${namespace}/${name} to roll out ${options.image} (failed after ${cloud.deploy.rollout_timeout_s} s without progress)`)
   executed.push(plan[plan.length - 2]!)
   const wait = {timeoutMs, pollMs: options.pollMs, onProgress: (m: string) => reporter.info(`  ${m}`)}
   try {
     await kube.waitForRollout(namespace, name, wait)
   } catch (error) {
     if (!(error instanceof ExternalError)) throw error
-    throw await rollBack(kube, previous, options.image, error, executed, wait, reporter)
+    throw await rollBack(kube, previous, options.image, error, executed, wait, reporter, hasReplicas(objects))
   }
   executed.push(plan[plan.length - 1]!)
   const loadBalancer = await kube.waitForLoadBalancer(namespace, name, {timeoutMs: options.loadBalancerTimeoutMs ?? LB_TIMEOUT_MS, pollMs: options.pollMs})
@@ -105,7 +116,7 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
   return {...base, dryRun: false, context: kube.context, previousImage, loadBalancer, skipped, plan: executed}
 }
 
-async function rollBack(kube: Kube, previous: KubeObject | undefined, image: string, failure: ExternalError, executed: PlanStep[], wait: {timeoutMs: number; pollMs?: number; onProgress: (m: string) => void}, reporter: Reporter): Promise<ExternalError> {
+async function rollBack(kube: Kube, previous: KubeObject | undefined, image: string, failure: ExternalError, executed: PlanStep[], wait: {timeoutMs: number; pollMs?: number; onProgress: (m: string) => void}, reporter: Reporter, applyReplicas: boolean): Promise<ExternalError> {
   const previousImage = imageOf(previous)
   if (!previous || !previousImage) {
     return new ExternalError(`rollout of ${image} failed: ${failure.message}; there is no previous version to roll back to`, {
@@ -118,7 +129,8 @@ async function rollBack(kube: Kube, previous: KubeObject | undefined, image: str
     apiVersion: previous.apiVersion,
     kind: previous.kind,
     metadata: {name: previous.metadata.name, namespace: previous.metadata.namespace, ...(previous.metadata.labels ? {labels: previous.metadata.labels} : {})},
-    spec: previous.spec,
+    // With an HPA the replica count stays its own, as in a normal deploy.
+    spec: applyReplicas ? previous.spec : withoutReplicas(previous.spec),
   }
   executed.push(step('kubernetes', 'apply (rollback)', objectRef(restore), {image: previousImage, fieldManager: FIELD_MANAGER}), step('wait', 'rollout (rollback)', objectRef(restore)))
   await kube.apply(restore)
@@ -132,6 +144,36 @@ async function rollBack(kube: Kube, previous: KubeObject | undefined, image: str
     cause: failure,
     data: {image, previousImage, rolledBack: true},
   })
+}
+
+function withoutReplicas(spec: unknown): unknown {
+  const {replicas: _, ...rest} = (spec ?? {}) as {replicas?: number}
+  return rest
+}
+
+function hasReplicas(objects: KubeObject[]): boolean {
+  return (objects.find(o => o.kind === 'Deployment')?.spec as {replicas?: number} | undefined)?.replicas !== undefined
+}
+
+/**
+ * Server-side apply deletes a field its manager stops applying when nobody else owns it: a Deployment
+ * whose `replicas` sentiops applied before (no HPA then, or an older sentiops) would drop to 1 replica.
+ * Kubernetes' documented hand-over: apply the live count under a second manager first; a conflict means
+ * the HPA already owns the field, which is the goal.
+ */
+async function handReplicasToHpa(kube: Kube, live: KubeObject, reporter: Reporter): Promise<boolean> {
+  const managed = (live.metadata.managedFields ?? []) as Array<{manager?: string; operation?: string; fieldsV1?: {'f:spec'?: Record<string, unknown>}}>
+  const ours = managed.some(m => m.manager === FIELD_MANAGER && m.operation === 'Apply' && m.fieldsV1?.['f:spec']?.['f:replicas'] !== undefined)
+  const replicas = (live.spec as {replicas?: number} | undefined)?.replicas
+  if (!ours || replicas === undefined) return false
+  reporter.debug(`handing spec.replicas (${replicas}) of ${objectRef(live)} over to the HorizontalPodAutoscaler`)
+  const handover = {apiVersion: live.apiVersion, kind: live.kind, metadata: {name: live.metadata.name, namespace: live.metadata.namespace}, spec: {replicas}}
+  try {
+    await kube.apply(handover, {fieldManager: HANDOVER_MANAGER, force: false})
+  } catch (error) {
+    if ((error as ExternalError).data?.status !== 409) throw error
+  }
+  return true
 }
 
 function applyStep(object: KubeObject): PlanStep {

@@ -82,10 +82,10 @@ export class Kube {
     return new Kube(DiscoveringObjectApi.forConfig(kc), kc.getCurrentContext(), cluster.server)
   }
 
-  /** Server-side apply (force: sentiops owns the fields it sets). */
-  async apply<T extends KubeObject>(object: T): Promise<T> {
+  /** Server-side apply; by default as field manager sentiops with force (sentiops owns the fields it sets). */
+  async apply<T extends KubeObject>(object: T, options: {fieldManager?: string; force?: boolean} = {}): Promise<T> {
     const {PatchStrategy} = await import('@kubernetes/client-node')
-    return this.call('apply', object, () => this.api.patch(object, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply)) as Promise<T>
+    return this.call('apply', object, () => this.api.patch(object, undefined, undefined, options.fieldManager ?? FIELD_MANAGER, options.force ?? true, PatchStrategy.ServerSideApply)) as Promise<T>
   }
 
   async get<T extends KubeObject = KubeObject>(ref: ObjectRef): Promise<T | undefined> {

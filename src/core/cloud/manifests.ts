@@ -37,6 +37,9 @@ export interface RenderedManifests {
   masked: KubeObject[]
 }
 
+/** What `deploy --dry-run` renders before any push: a reserved .invalid host, so it can never be pulled. */
+export const PLACEHOLDER_IMAGE = 'registry.invalid/sentiops:placeholder-no-image-pushed'
+
 export function k8sDir(): string {
   return path.join(packageRoot(), 'k8s')
 }
@@ -57,7 +60,8 @@ export async function renderManifests(options: RenderManifestsOptions): Promise<
     secretData[name] = Buffer.from(value, 'utf8').toString('base64')
   }
   const configData: Record<string, string> = {...deploy.env}
-  if (deploy.mlflow_tracking_uri) configData.MLFLOW_TRACKING_URI = deploy.mlflow_tracking_uri
+  // A tracking URI given through secret_env (it may carry credentials) lives only in the Secret.
+  if (deploy.mlflow_tracking_uri && !deploy.secret_env.includes('MLFLOW_TRACKING_URI')) configData.MLFLOW_TRACKING_URI = deploy.mlflow_tracking_uri
 
   const version = labelValue(imageTag(options.image))
   const selectorLabels = {'app.kubernetes.io/name': deploy.name, 'app.kubernetes.io/instance': deploy.name}
@@ -78,16 +82,40 @@ export async function renderManifests(options: RenderManifestsOptions): Promise<
     dashboardLabels: {...labels, grafana_dashboard: '1'},
     configData,
     secretData,
-    configHash: createHash('sha256').update(JSON.stringify([configData, secretData])).digest('hex').slice(0, 16),
+    configHash: configHash(configData),
     ...(deploy.monitoring ? await monitoringValues(dir) : {}),
   }
 
-  const templates = [...APP_TEMPLATES.filter(t => t !== 'secret.yaml' || deploy.secret_env.length > 0), ...(deploy.monitoring ? MONITORING_TEMPLATES : [])]
+  const skip = new Set([...(deploy.secret_env.length > 0 ? [] : ['secret.yaml']), ...(deploy.autoscale ? [] : ['hpa.yaml'])])
+  const templates = [...APP_TEMPLATES.filter(t => !skip.has(t)), ...(deploy.monitoring ? MONITORING_TEMPLATES : [])]
   const objects: KubeObject[] = []
   for (const template of templates) {
     for (const doc of await renderTemplateFile(path.join(dir, template), values)) objects.push(doc as KubeObject)
   }
+  // With an HPA the replica count is the HPA's: a Deployment that sets it would reset the count on every
+  // deploy, and server-side apply would keep sentiops the field's owner.
+  const deployment = objects.find(o => o.kind === 'Deployment')!
+  if (!deploy.autoscale) deployment.spec = {replicas: deploy.replicas, ...(deployment.spec as object)}
   return {objects, masked: objects.map(maskSecret)}
+}
+
+/**
+ * The pod template's `sentiops.io/config-hash`: the ConfigMap's data and the Secret's resourceVersion after
+ * apply. Both change exactly when the content does (a server-side apply that changes nothing keeps the
+ * resourceVersion), so pods restart then and only then; no Secret value goes into the hash, so the
+ * annotation reveals nothing about them. Before apply (dry runs) the Secret part is ''.
+ */
+export function configHash(configData: Record<string, string>, secretVersion = ''): string {
+  return createHash('sha256').update(JSON.stringify([configData, secretVersion])).digest('hex').slice(0, 16)
+}
+
+export const CONFIG_HASH_ANNOTATION = 'sentiops.io/config-hash'
+
+/** The Deployment with its pod template's config hash replaced. */
+export function withConfigHash(deployment: KubeObject, hash: string): KubeObject {
+  const copy = structuredClone(deployment) as KubeObject & {spec: {template: {metadata: {annotations: Record<string, string>}}}}
+  copy.spec.template.metadata.annotations[CONFIG_HASH_ANNOTATION] = hash
+  return copy
 }
 
 /** Replaces Secret values with ***, keeping the keys. */

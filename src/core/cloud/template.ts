@@ -64,3 +64,8 @@ export function renderTemplate(text: string, values: Record<string, unknown>, so
   }
   return out
 }
+
+/** Text as YAML comment lines, so it can follow a document on stdout without breaking it. */
+export function asYamlComment(text: string): string {
+  return text.split('\n').map(line => (line ? `# ${line}` : '#')).join('\n')
+}
