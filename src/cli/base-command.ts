@@ -1,6 +1,7 @@
 import {Command, Flags, Interfaces} from '@oclif/core'
 import {loadParams, type LoadedParams} from '../core/config/index.js'
 import {EXIT_CODES, isSentiopsError} from '../core/errors.js'
+import {flagSuggestions} from './did-you-mean.js'
 import {StderrReporter} from './stderr-reporter.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
@@ -36,7 +37,10 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   /** params.yaml (or --params) with SENTIOPS__* env and the given `key=value` overrides applied. */
   protected async loadParams(overrides: string[] = []): Promise<LoadedParams> {
     const fromEnv = (process.env.SENTIOPS_SET ?? '').split('\n').map(s => s.trim()).filter(Boolean)
-    return loadParams({file: this.flags.params, overrides: [...fromEnv, ...overrides]})
+    const loaded = await loadParams({file: this.flags.params, overrides: [...fromEnv, ...overrides]})
+    // What DVC's own YAML loader would reject, and near-miss section names: warned once, before any work.
+    for (const warning of loaded.warnings) this.reporter.warn(warning)
+    return loaded
   }
 
   protected override toSuccessJson(result: unknown): unknown {
@@ -64,6 +68,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     if ((err as {oclif?: {exit?: number}}).oclif?.exit !== undefined && err.message.startsWith('EEXIT')) throw err
     const code = exitCodeOf(err)
     process.exitCode = code
+    this.suggestFlags(err)
     if (this.jsonEnabled()) {
       this.logJson(this.toErrorJson(err))
       return
@@ -75,6 +80,20 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     if (!isSentiopsError(err) && code === EXIT_CODES.usage) process.stderr.write(`  See --help for usage.\n`)
     if (verbose && err.stack) process.stderr.write(`${err.stack}\n`)
     else if (code === EXIT_CODES.bug) process.stderr.write('  Run again with --verbose for the stack trace.\n')
+  }
+
+  /** oclif's "Nonexistent flag: --ephocs" gains "(did you mean --epochs?)" when one of this command's flags is close. */
+  private suggestFlags(err: Error): void {
+    const unknown = (err as {flags?: unknown}).flags
+    if (!Array.isArray(unknown) || !/^Nonexistent flags?: /.test(err.message)) return
+    const flags: Record<string, {hidden?: boolean}> = {...(this.ctor.baseFlags ?? {}), ...(this.ctor.flags ?? {})}
+    const known = Object.entries(flags).filter(([, f]) => !f.hidden).map(([name]) => name)
+    if (this.ctor.enableJsonFlag) known.push('json')
+    const hits = flagSuggestions(unknown.map(String), known)
+    if (hits.length === 0) return
+    const hint = hits.length === 1 ? `did you mean ${hits[0].suggestion}?` : `did you mean ${hits.map(h => `${h.suggestion} for ${h.flag}`).join(', ')}?`
+    const [first, ...rest] = err.message.split('\n')
+    err.message = [`${first} (${hint})`, ...rest].join('\n')
   }
 
   public override async init(): Promise<void> {

@@ -9,7 +9,9 @@ export default class Explain extends BaseCommand<typeof Explain> {
   static override summary = 'Explain one prediction: which words pushed the text towards or away from its label.'
   static override description = `Predicts TEXT with the model and lists the tokens (after preprocessing) that contributed most to the
 predicted class. For lr and mnb the contributions are exact (coefficient × feature value, or per-token
-log-likelihood ratio) and add up with the bias to the log-odds; for tree models they are occlusion estimates.
+log-likelihood ratio) and add up with the bias to the log-odds of the predicted class (with more than two
+classes: against the mean of the others); for tree models (rf, gb, xgb) each is the change in log-odds when
+that token is left out of the text (occlusion), and the bias is 0.
 The same computation answers POST /explain of \`sentiops serve\`.
 
 ${EXIT_CODE_HELP}`

@@ -10,7 +10,7 @@ import {silentReporter, type Reporter} from '../reporter.js'
 import {awsTarget} from './aws.js'
 import type {CloudConfig} from './config.js'
 import {Eks} from './eks.js'
-import {Ledger} from './ledger.js'
+import {openLedger} from './ledger.js'
 import {step, type PlanStep} from './plan.js'
 import {renderTemplateFile} from './template.js'
 
@@ -110,7 +110,7 @@ export async function createCluster(options: ClusterOptions): Promise<ClusterRes
       reporter.info(`EKS cluster ${name} already exists (${existing.status}); not creating it`)
     } else {
       await writeFileAtomic(configFile, YAML.stringify(config))
-      const ledger = await Ledger.open(path.resolve(cwd, cloud.state_file), cloud.project)
+      const ledger = await openLedger(cwd, cloud)
       await ledger.intend({type: 'eks-cluster', region, name, kubeconfig: base.kubeconfig})
       reporter.info(`creating EKS cluster ${name} in ${region} with eksctl (15-25 minutes)`)
       await run(create.file, create.args, {reporter, timeoutMs: CLUSTER_TIMEOUT_MS, missingHint: EKSCTL_HINT, failureHint: `see the CloudFormation stacks eksctl-${name}-* in ${region}; \`sentiops teardown\` removes what was created`})
@@ -144,7 +144,7 @@ export async function deleteCluster(options: ClusterOptions): Promise<ClusterRes
   try {
     await eks.checkCredentials()
     const changed = await deleteClusterIfPresent(eks, name, region, run, reporter)
-    const ledger = await Ledger.open(path.resolve(cwd, cloud.state_file), cloud.project)
+    const ledger = await openLedger(cwd, cloud)
     await ledger.remove({type: 'eks-cluster', region, name})
     return {...base, dryRun: false, changed, plan}
   } finally {

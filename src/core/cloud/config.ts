@@ -93,8 +93,10 @@ export interface CloudConfig {
   region: string
   /** Endpoint for every AWS API call ('' = AWS's own); set to an emulator in tests. */
   endpoint_url: string
-  /** The ledger of created cloud objects. */
+  /** The ledger of created cloud objects (a local copy when `ledger_uri` is set). */
   state_file: string
+  /** The shared ledger `s3://BUCKET/KEY` that CD and laptops all use; SENTIOPS_LEDGER_URI wins. '' = local only. */
+  ledger_uri: string
   image: ImageConfig
   ecr: EcrConfig
   cluster: ClusterConfig
@@ -114,6 +116,7 @@ export const cloudSchema = section({
   region: {type: 'string', pattern: '^[a-z]{2}(-[a-z]+)+-\\d$', default: 'us-east-1'},
   endpoint_url: {type: 'string', pattern: '^(https?://.+)?$', default: ''},
   state_file: str('.sentiops/state.json'),
+  ledger_uri: {type: 'string', pattern: '^(s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/.*[^/])?$', default: ''},
   image: section({
     repository: {type: 'string', pattern: '^[a-z0-9]+([._/-][a-z0-9]+)*$', maxLength: 256, default: 'sentiops'},
     base_image: {type: 'string', minLength: 1, default: 'node:20-bookworm-slim'},

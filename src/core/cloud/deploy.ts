@@ -6,7 +6,7 @@ import {writeFileAtomic} from '../fs/atomic.js'
 import {silentReporter, type Reporter} from '../reporter.js'
 import type {CloudConfig} from './config.js'
 import {FIELD_MANAGER, Kube} from './kube.js'
-import {Ledger} from './ledger.js'
+import {openLedger} from './ledger.js'
 import {configHash, objectRef, renderManifests, withConfigHash, type KubeObject} from './manifests.js'
 import {step, type PlanStep} from './plan.js'
 
@@ -73,7 +73,7 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
   if (options.dryRun) return {...base, dryRun: true, plan}
 
   const kube = await Kube.connect({kubeconfig: cloud.cluster.kubeconfig ? path.resolve(cwd, cloud.cluster.kubeconfig) : '', context: cloud.deploy.kube_context})
-  const ledger = await Ledger.open(path.resolve(cwd, cloud.state_file), cloud.project)
+  const ledger = await openLedger(cwd, cloud)
   const executed: PlanStep[] = [plan[0]!]
   const previous = await kube.get(deploymentRef)
   const previousImage = imageOf(previous)
