@@ -107,6 +107,16 @@ describe('bad input through the real CLI', () => {
     expect(r.stderr).toMatch(/\n\s+at .+/)
   })
 
+  it('a params.yaml DVC could not load is warned about with the line and the fix, and another tool\'s section is left alone', async () => {
+    const dir = await tempProject('sentiops-dvcwarn-')
+    await writeFile(path.join(dir, 'params.yaml'), 'train:\n  algorithm: mnb\nother_tool:\n  image: {base: node:20-slim}\n')
+    const r = sentiops(['repro', '--dry-run', '--json'], {cwd: dir})
+    expect(r.code, r.stderr).toBe(0)
+    const out = JSON.parse(r.stdout) as {warnings: string[]}
+    // ruamel's C loader fails on line 4 (a plain scalar with ':' inside a flow mapping); the fix is to quote it.
+    expect(out.warnings.join('\n')).toMatch(/params\.yaml:4\b.*'node:20-slim'/s)
+  })
+
   it('every command has --help with examples', () => {
     for (const cmd of ['ingest', 'preprocess', 'featurize', 'train', 'evaluate', 'predict', 'repro']) {
       const r = sentiops([cmd, '--help'], {cwd: project})
