@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs what the ship tests (test/image, test/cloud, test/k8s) need, idempotently: a Docker engine,
 # busybox for the locally made base image, a registry standing in for ECR (with htpasswd + skopeo),
-# and Prometheus/promtool. moto_server (the AWS API emulator) cannot be installed here: it must be on PATH.
+# Prometheus/promtool, and jq (the CD workflow's build and push steps, which test/image/cd.test.ts runs, read
+# sentiops' --json output with it). moto_server (the AWS API emulator) cannot be installed here: it must be on PATH.
 set -euo pipefail
 
-packages=(docker.io containerd runc busybox-static docker-registry apache2-utils skopeo prometheus)
+packages=(docker.io containerd runc busybox-static docker-registry apache2-utils skopeo prometheus jq git)
 
 missing=()
 for pkg in "${packages[@]}"; do
@@ -24,7 +25,7 @@ else
 fi
 
 # The Debian packages start nothing here (no systemd); make sure no packaged registry is left listening.
-for tool in dockerd docker-registry prometheus promtool htpasswd skopeo busybox; do
+for tool in dockerd docker-registry prometheus promtool htpasswd skopeo busybox jq git; do
   command -v "$tool" >/dev/null || { echo "ship deps: $tool is not on PATH after install" >&2; exit 1; }
 done
 

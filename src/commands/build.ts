@@ -11,7 +11,11 @@ export default class Build extends BaseCommand<typeof Build> {
   static override description = `Stages a minimal build context (the compiled server traced from its entry points, production
 dependencies only, and the model bundle) and builds templates/Dockerfile with docker or buildah: multi-stage,
 non-root user, HEALTHCHECK on /v2/health/ready, OCI labels (source, revision = git sha, created, model name and
-version). Tags: <repository>:<git sha> and <repository>:<model>-<version>. The model is baked in (default,
+version). Tags, added once the build has written the image id: <repository>:<sha12>-<id12> (git commit, -dirty
+with uncommitted changes, nogit outside a checkout) and, for a baked model, <repository>:<model>-<version>-<id12>.
+Ending in the image id, a tag never names two different images, so every build (a new commit with the same
+champion, or a rebuild of the same commit) can be pushed to an ECR repository with immutable tags; --dry-run
+shows IMAGEID where the id goes. The model is baked in (default,
 immutable) or, with --model-source registry, fetched at start from a models:/ URI (the pods then need
 MLFLOW_TRACKING_URI). Prints the image id, size, what it adds on top of the base, and the build time.
 

@@ -54,4 +54,19 @@ describe('GitHub Actions workflows (actionlint)', () => {
     // Secrets reach scripts only as environment variables, never interpolated into a command line.
     for (const step of steps) expect(step.run ?? '').not.toMatch(/\$\{\{\s*secrets\./)
   })
+
+  it('CD builds the champion and pushes with --json, reporting for each tag whether it was pushed or already in ECR (test/image/cd.test.ts runs these two steps twice)', async () => {
+    const cd = YAML.parse(await readFile(path.join(WORKFLOWS, 'cd.yml'), 'utf8')) as Workflow
+    const steps = cd.jobs.deploy!.steps
+    const checkout = steps.find(s => s.uses?.startsWith('actions/checkout@'))
+    expect(checkout?.with?.ref).toBe('${{ github.event.workflow_run.head_sha || github.sha }}')
+    const build = steps.filter(s => /\bsentiops build\b/.test(s.run ?? ''))
+    const push = steps.filter(s => /\bsentiops push\b/.test(s.run ?? ''))
+    expect([build.length, push.length]).toEqual([1, 1])
+    expect(build[0]!.run).toMatch(/npx sentiops build --model models:\/sentiment@champion --json > "\$RUNNER_TEMP\/build\.json"/)
+    expect(push[0]!.run).toMatch(/npx sentiops push --json > "\$RUNNER_TEMP\/push\.json"/)
+    expect(push[0]!.run).toContain('.alreadyPresent')
+    // No step passes --image or a fixed tag to push: it pushes exactly the tags the build made.
+    expect(push[0]!.run).not.toMatch(/--image|:latest/)
+  })
 })

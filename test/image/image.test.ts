@@ -1,7 +1,7 @@
 import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import {ECRClient, GetLifecyclePolicyCommand, DescribeRepositoriesCommand, PutImageCommand} from '@aws-sdk/client-ecr'
+import {CreateRepositoryCommand, DescribeRepositoriesCommand, GetLifecyclePolicyCommand} from '@aws-sdk/client-ecr'
 import {execa} from 'execa'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {validateCloudConfig, type CloudConfig} from '../../src/core/cloud/config.js'
@@ -13,6 +13,7 @@ import {runCommand, type CommandRunner} from '../../src/core/exec.js'
 import {buildImage, type BuildImageResult} from '../../src/core/image/build.js'
 import {silentReporter} from '../../src/core/reporter.js'
 import {trainModel} from '../serve/support/model.js'
+import {daemonPushes, ecrTags, motoEcr, recordPushInEcr} from '../support/ecr-push-record.js'
 import {compileAppRoot} from '../support/ship-app.js'
 import {importNodeBaseImage, startPrivateDocker, type PrivateDocker} from '../support/ship-docker.js'
 import {freePort, MOTO_ECR_PASSWORD, startMoto, startRegistry, type Service} from '../support/ship-services.js'
@@ -31,6 +32,7 @@ let app: {dir: string; remove(): Promise<void>}
 let project: string
 let params: Params
 let cloud: CloudConfig
+let cloudInput: {endpoint_url: string; image: Record<string, unknown>; ecr: Record<string, unknown>}
 let built: BuildImageResult
 let moto: Service
 let registry: Service
@@ -50,11 +52,12 @@ beforeAll(async () => {
   await writeFile(path.join(project, 'README.md'), 'image test project\n')
   await execa('git', ['add', 'README.md'], {cwd: project})
   await execa('git', ['-c', 'user.email=ci@example.com', '-c', 'user.name=ci', 'commit', '-qm', 'init'], {cwd: project})
-  cloud = validateCloudConfig({
+  cloudInput = {
     endpoint_url: moto.url,
     image: {repository: 'sentiops-test', base_image: BASE, platform: ''},
     ecr: {registry_host: `127.0.0.1:${registry.port}`, keep_images: 5},
-  })
+  }
+  cloud = validateCloudConfig(cloudInput)
   built = await buildImage({cwd: project, params, cloud, model: model.dir, appRoot: app.dir, run, reporter: silentReporter})
 }, 240_000)
 
@@ -69,11 +72,12 @@ async function inspect(ref: string): Promise<Record<string, any>> {
 }
 
 describe('sentiops build (real docker engine)', () => {
-  it('builds a small image tagged with the git sha and the model version, with OCI labels and a non-root user', async () => {
+  it('builds a small image tagged with the git sha and the model version, each ending in the image id, with OCI labels and a non-root user', async () => {
     const sha = (await execa('git', ['rev-parse', 'HEAD'], {cwd: project})).stdout.trim()
-    expect(built.tags).toEqual([`sentiops-test:${sha.slice(0, 12)}`, `sentiops-test:sentiment-${built.model.version}`])
-    expect(built.model.version).toMatch(/^local-[0-9a-f]{12}$/)
     const image = await inspect(built.imageId!)
+    const id12 = String(image.Id).replace('sha256:', '').slice(0, 12)
+    expect(built.tags).toEqual([`sentiops-test:${sha.slice(0, 12)}-${id12}`, `sentiops-test:sentiment-${built.model.version}-${id12}`])
+    expect(built.model.version).toMatch(/^local-[0-9a-f]{12}$/)
     expect(image.RepoTags.sort()).toEqual([...built.tags].sort())
     const labels = image.Config.Labels
     expect(labels['org.opencontainers.image.revision']).toBe(sha)
@@ -130,31 +134,26 @@ describe('sentiops build (real docker engine)', () => {
     expect(error.suggestions.join(' ')).toMatch(/DOCKER_HOST/)
   })
 
-  it('--dry-run shows the exact build command and touches nothing', async () => {
+  it('--dry-run shows the exact build command and the tags, IMAGEID standing for the id, and touches nothing', async () => {
+    const sha = (await execa('git', ['rev-parse', 'HEAD'], {cwd: project})).stdout.trim()
     const plan = await buildImage({cwd: project, params, cloud, model: path.join(project, 'models/model'), dryRun: true, run})
     const command = String(plan.plan.find(s => s.action === 'docker build')?.detail?.command)
     expect(command).toMatch(/^docker build --file \S+Dockerfile --iidfile \S+ --build-arg BASE_IMAGE=local\/node-base:20 /)
-    expect(command).toContain(`--tag sentiops-test:sentiment-${built.model.version}`)
+    expect(command).not.toContain('--tag')
+    const tags = [`sentiops-test:${sha.slice(0, 12)}-IMAGEID`, `sentiops-test:sentiment-${built.model.version}-IMAGEID`]
+    expect(plan.tags).toEqual(tags)
+    expect(plan.plan.filter(s => s.action === 'docker tag').map(s => s.detail?.command)).toEqual(tags.map(t => `docker tag IMAGEID ${t}`))
     expect(plan.imageId).toBeUndefined()
   })
 })
 
 describe('sentiops push: ECR API (moto) + registry with ECR-style auth', () => {
-  const ecr = () => new ECRClient({region: 'us-east-1', endpoint: moto.url})
-
-  /** What ECR itself does on a push: record the manifest under its tag (moto has no /v2 of its own). */
-  async function registerPushInEcr(repository: string, tag: string): Promise<string> {
-    const auth = `Basic ${Buffer.from(`AWS:${MOTO_ECR_PASSWORD}`).toString('base64')}`
-    const response = await fetch(`${registry.url}/v2/${repository}/manifests/${tag}`, {headers: {authorization: auth, accept: 'application/vnd.docker.distribution.manifest.v2+json'}})
-    expect(response.status).toBe(200)
-    const digest = response.headers.get('docker-content-digest')!
-    await ecr().send(new PutImageCommand({repositoryName: repository, imageTag: tag, imageManifest: await response.text(), imageDigest: digest}))
-    return digest
-  }
+  const ecr = () => motoEcr(moto)
 
   it('creates the repository (immutable, scan on push, lifecycle policy), logs in with the ECR token and pushes every tag', async () => {
     const result = await pushImage({cwd: project, cloud, images: built.tags, run, reporter: silentReporter})
     expect(result.repositoryCreated).toBe(true)
+    expect(result.upToDate).toBe(false)
     expect(result.images.map(i => i.ref)).toEqual(built.tags.map(t => `127.0.0.1:${registry.port}/${t}`))
     for (const image of result.images) expect(image.digest).toMatch(/^sha256:[0-9a-f]{64}$/)
     const {repositories} = await ecr().send(new DescribeRepositoriesCommand({repositoryNames: ['sentiops-test']}))
@@ -162,25 +161,50 @@ describe('sentiops push: ECR API (moto) + registry with ECR-style auth', () => {
     expect(repositories?.[0]?.imageScanningConfiguration?.scanOnPush).toBe(true)
     const policy = await ecr().send(new GetLifecyclePolicyCommand({repositoryName: 'sentiops-test'}))
     expect(JSON.parse(policy.lifecyclePolicyText!).rules[0].selection).toEqual({tagStatus: 'any', countType: 'imageCountMoreThan', countNumber: 5})
-    for (const image of result.images) expect(await registerPushInEcr('sentiops-test', image.tag)).toBe(image.digest)
+    for (const image of result.images) expect(await recordPushInEcr(registry, moto, 'sentiops-test', image.tag)).toBe(image.digest)
     const ledger = await Ledger.open(path.join(project, cloud.state_file), cloud.project)
     expect(ledger.entries.map(e => `${e.type}:${e.state}`).sort()).toEqual(['ecr-image:created', 'ecr-image:created', 'ecr-repository:created'])
     // The password went through stdin only: nothing the plan shows carries it.
     expect(JSON.stringify(result.plan)).not.toContain(MOTO_ECR_PASSWORD)
   })
 
-  it('pushing the same build again sends nothing; another image under an existing immutable tag is refused', async () => {
+  it('pushing the same image again, from a machine without the ledger, is a no-op: no login, nothing sent', async () => {
+    await rm(path.join(project, cloud.state_file), {force: true})
+    const since = Date.now() / 1000
     const again = await pushImage({cwd: project, cloud, images: built.tags, run})
-    expect(again.images.every(i => i.alreadyPresent)).toBe(true)
+    expect(again.upToDate).toBe(true)
+    expect(again.images.map(i => [i.ref, i.alreadyPresent])).toEqual(built.tags.map(t => [`127.0.0.1:${registry.port}/${t}`, true]))
+    expect(again.plan.map(s => s.action)).toEqual(['ECR DescribeRepositories', 'ECR BatchGetImage'])
+    expect(await daemonPushes(docker.env, since)).toEqual([])
+  })
+
+  it('refuses a tag that ECR holds with another image, naming both, and pushes nothing', async () => {
     await execa('docker', ['tag', BASE, built.tags[1]!], {env: docker.env})
+    const since = Date.now() / 1000
     try {
-      const error = await pushImage({cwd: project, cloud, images: [built.tags[1]!], run}).catch(e => e)
+      const error = await pushImage({cwd: project, cloud, images: built.tags, run}).catch(e => e)
       expect(error).toBeInstanceOf(UserError)
       expect(error.exitCode).toBe(1)
-      expect(error.message).toMatch(new RegExp(`^tag ${built.tags[1]!.split(':')[1]} already exists in the immutable ECR repository sentiops-test`))
+      const tag = built.tags[1]!.split(':')[1]!
+      const held = (await ecrTags(moto, 'sentiops-test'))[tag]!
+      const baseId = (await inspect(BASE)).Id
+      expect(error.message).toMatch(new RegExp(`^tag ${tag} already exists in ECR repository sentiops-test with another image \\(${held}, config ${built.imageId}\\), not ${built.tags[1]} \\(${baseId}\\); push never replaces a tag$`))
+      expect(await daemonPushes(docker.env, since)).toEqual([])
     } finally {
       await execa('docker', ['tag', built.imageId!, built.tags[1]!], {env: docker.env})
     }
+  })
+
+  it('refuses an existing repository whose tag mutability differs, and leaves it as it was', async () => {
+    await ecr().send(new CreateRepositoryCommand({repositoryName: 'sentiops-mutable', imageTagMutability: 'MUTABLE'}))
+    const mutable = validateCloudConfig({...cloudInput, image: {...cloudInput.image, repository: 'sentiops-mutable'}})
+    const error = await pushImage({cwd: project, cloud: mutable, images: built.tags, run}).catch(e => e)
+    expect(error).toBeInstanceOf(UserError)
+    expect(error.message).toBe("ECR repository sentiops-mutable exists with MUTABLE tags but cloud.ecr.immutable_tags wants IMMUTABLE; sentiops does not change an existing repository's tag mutability")
+    expect(error.suggestions.join(' ')).toContain('aws ecr put-image-tag-mutability --repository-name sentiops-mutable --image-tag-mutability IMMUTABLE')
+    const {repositories} = await ecr().send(new DescribeRepositoriesCommand({repositoryNames: ['sentiops-mutable']}))
+    expect(repositories?.[0]?.imageTagMutability).toBe('MUTABLE')
+    expect(await ecrTags(moto, 'sentiops-mutable')).toEqual({})
   })
 
   it('without AWS credentials: one line saying so, before any work', async () => {
@@ -200,13 +224,17 @@ describe('sentiops push: ECR API (moto) + registry with ECR-style auth', () => {
     }
   })
 
-  it('--dry-run lists the API calls and commands with the password masked', async () => {
+  it('--dry-run lists the API calls and commands, with the tags, and the password masked', async () => {
     const plan = await pushImage({cwd: project, cloud, images: built.tags, dryRun: true})
     const text = JSON.stringify(plan.plan)
     expect(plan.plan.map(s => s.action)).toEqual([
-      'ECR DescribeRepositories', 'ECR CreateRepository (when missing)', 'ECR PutImageTagMutability', 'ECR PutImageScanningConfiguration', 'ECR PutLifecyclePolicy',
-      'ECR DescribeImages', 'ECR DescribeImages', 'ECR GetAuthorizationToken', 'docker login', 'docker tag', 'docker push', 'docker tag', 'docker push',
+      'ECR DescribeRepositories', 'ECR CreateRepository (when missing)', 'ECR PutImageScanningConfiguration (when different)', 'ECR PutLifecyclePolicy (when different)',
+      'ECR BatchGetImage', 'ECR GetAuthorizationToken (when a tag is missing)', 'docker login',
+      'docker tag (when missing)', 'docker push (when missing)', 'docker tag (when missing)', 'docker push (when missing)',
     ])
+    const tags = built.tags.map(t => t.split(':')[1])
+    expect(plan.plan.find(s => s.action === 'ECR BatchGetImage')?.target).toBe(`sentiops-test:${tags.join(',')}`)
+    expect(plan.plan.filter(s => s.action.startsWith('docker push')).map(s => s.target)).toEqual(built.tags.map(t => `127.0.0.1:${registry.port}/${t}`))
     expect(text).toContain('--password-stdin')
     expect(text).toContain('<<< ***')
     expect(text).not.toContain(MOTO_ECR_PASSWORD)

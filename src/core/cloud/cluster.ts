@@ -111,10 +111,14 @@ export async function createCluster(options: ClusterOptions): Promise<ClusterRes
     } else {
       await writeFileAtomic(configFile, YAML.stringify(config))
       const ledger = await openLedger(cwd, cloud)
-      await ledger.intend({type: 'eks-cluster', region, name, kubeconfig: base.kubeconfig})
-      reporter.info(`creating EKS cluster ${name} in ${region} with eksctl (15-25 minutes)`)
-      await run(create.file, create.args, {reporter, timeoutMs: CLUSTER_TIMEOUT_MS, missingHint: EKSCTL_HINT, failureHint: `see the CloudFormation stacks eksctl-${name}-* in ${region}; \`sentiops teardown\` removes what was created`})
-      await ledger.confirm({type: 'eks-cluster', region, name, kubeconfig: base.kubeconfig})
+      try {
+        await ledger.intend({type: 'eks-cluster', region, name, kubeconfig: base.kubeconfig})
+        reporter.info(`creating EKS cluster ${name} in ${region} with eksctl (15-25 minutes)`)
+        await run(create.file, create.args, {reporter, timeoutMs: CLUSTER_TIMEOUT_MS, missingHint: EKSCTL_HINT, failureHint: `see the CloudFormation stacks eksctl-${name}-* in ${region}; \`sentiops teardown\` removes what was created`})
+        await ledger.confirm({type: 'eks-cluster', region, name, kubeconfig: base.kubeconfig})
+      } finally {
+        ledger.close()
+      }
       changed = true
     }
     await run(kubeconfig.file, kubeconfig.args, {reporter, missingHint: EKSCTL_HINT})
@@ -145,7 +149,11 @@ export async function deleteCluster(options: ClusterOptions): Promise<ClusterRes
     await eks.checkCredentials()
     const changed = await deleteClusterIfPresent(eks, name, region, run, reporter)
     const ledger = await openLedger(cwd, cloud)
-    await ledger.remove({type: 'eks-cluster', region, name})
+    try {
+      await ledger.remove({type: 'eks-cluster', region, name})
+    } finally {
+      ledger.close()
+    }
     return {...base, dryRun: false, changed, plan}
   } finally {
     if (!options.eks) eks.destroy()

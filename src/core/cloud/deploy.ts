@@ -83,21 +83,25 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
   }
   const configData = (objects.find(o => o.kind === 'ConfigMap' && o.metadata.name === name)?.data ?? {}) as Record<string, string>
   let secretVersion = ''
-  for (let object of objects) {
-    if (object.kind === 'Deployment') object = withConfigHash(object, configHash(configData, secretVersion))
-    if (object.apiVersion.startsWith('monitoring.coreos.com/') && !(await kube.serves(object.apiVersion, object.kind))) {
-      skipped.push(objectRef(object))
-      continue
+  try {
+    for (let object of objects) {
+      if (object.kind === 'Deployment') object = withConfigHash(object, configHash(configData, secretVersion))
+      if (object.apiVersion.startsWith('monitoring.coreos.com/') && !(await kube.serves(object.apiVersion, object.kind))) {
+        skipped.push(objectRef(object))
+        continue
+      }
+      const resource = {type: 'kubernetes' as const, context: kube.context, apiVersion: object.apiVersion, kind: object.kind, name: object.metadata.name, ...(object.metadata.namespace ? {namespace: object.metadata.namespace} : {}), ...(isLoadBalancer(object) ? {loadBalancer: true} : {})}
+      // A namespace that existed before sentiops is not ours to delete later.
+      const adopt = object.kind !== 'Namespace' || !(await kube.get(object)) || ledger.find(resource)
+      if (adopt) await ledger.intend(resource)
+      executed.push(applyStep(object))
+      reporter.debug(`applying ${objectRef(object)}`)
+      const live = await kube.apply(object)
+      if (object.kind === 'Secret' && object.metadata.name === name) secretVersion = String(live.metadata.resourceVersion ?? '')
+      if (adopt) await ledger.confirm(resource)
     }
-    const resource = {type: 'kubernetes' as const, context: kube.context, apiVersion: object.apiVersion, kind: object.kind, name: object.metadata.name, ...(object.metadata.namespace ? {namespace: object.metadata.namespace} : {}), ...(isLoadBalancer(object) ? {loadBalancer: true} : {})}
-    // A namespace that existed before sentiops is not ours to delete later.
-    const adopt = object.kind !== 'Namespace' || !(await kube.get(object)) || ledger.find(resource)
-    if (adopt) await ledger.intend(resource)
-    executed.push(applyStep(object))
-    reporter.debug(`applying ${objectRef(object)}`)
-    const live = await kube.apply(object)
-    if (object.kind === 'Secret' && object.metadata.name === name) secretVersion = String(live.metadata.resourceVersion ?? '')
-    if (adopt) await ledger.confirm(resource)
+  } finally {
+    ledger.close()
   }
   if (skipped.length > 0) reporter.warn(`the cluster has no monitoring.coreos.com/v1 API (kube-prometheus-stack): skipped ${skipped.join(', ')}`)
 

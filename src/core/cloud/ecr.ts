@@ -1,14 +1,15 @@
 import {
   BatchDeleteImageCommand,
+  BatchGetImageCommand,
   CreateRepositoryCommand,
   DeleteRepositoryCommand,
   DescribeImagesCommand,
   DescribeRepositoriesCommand,
   ECRClient,
   GetAuthorizationTokenCommand,
+  GetLifecyclePolicyCommand,
   ListImagesCommand,
   PutImageScanningConfigurationCommand,
-  PutImageTagMutabilityCommand,
   PutLifecyclePolicyCommand,
   type ImageIdentifier,
   type Repository,
@@ -29,8 +30,26 @@ export interface RepositoryInfo {
   name: string
   uri: string
   registryId: string
-  mutability: 'MUTABLE' | 'IMMUTABLE'
+  /** As ECR reports it: MUTABLE, IMMUTABLE, or a variant WITH_EXCLUSION. */
+  mutability: string
+  scanOnPush: boolean
 }
+
+/** An image in a repository, as BatchGetImage returns it. */
+export interface RemoteImage {
+  /** Digest of the manifest (what `repo@sha256:...` pulls). */
+  digest: string
+  /** Digest of the image config the manifest points to (a single-platform manifest only). */
+  configDigest?: string
+}
+
+/** Manifest types sentiops' builders push: Docker v2 schema 2 and OCI, single images and indexes. */
+const MANIFEST_TYPES = [
+  'application/vnd.docker.distribution.manifest.v2+json',
+  'application/vnd.oci.image.manifest.v1+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+  'application/vnd.oci.image.index.v1+json',
+]
 
 export interface RegistryLogin {
   /** Registry host, e.g. 123456789012.dkr.ecr.us-east-1.amazonaws.com. */
@@ -88,20 +107,59 @@ export class Ecr {
     }
   }
 
-  /** Brings an existing repository to the wanted tag mutability, scanning and lifecycle policy. */
-  async applySettings(name: string, settings: RepositorySettings): Promise<void> {
-    const calls: Array<[string, () => Promise<unknown>]> = [
-      ['PutImageTagMutability', () => this.client.send(new PutImageTagMutabilityCommand({repositoryName: name, imageTagMutability: settings.immutableTags ? 'IMMUTABLE' : 'MUTABLE'}))],
-      ['PutImageScanningConfiguration', () => this.client.send(new PutImageScanningConfigurationCommand({repositoryName: name, imageScanningConfiguration: {scanOnPush: settings.scanOnPush}}))],
-      ['PutLifecyclePolicy', () => this.client.send(new PutLifecyclePolicyCommand({repositoryName: name, lifecyclePolicyText: lifecyclePolicy(settings.keepImages)}))],
-    ]
+  /**
+   * Brings an existing repository's scanning and lifecycle policy to the wanted values, calling only what
+   * differs; returns the operations it called. Tag mutability is never changed here (see push).
+   */
+  async applySettings(repo: RepositoryInfo, settings: RepositorySettings): Promise<string[]> {
+    const calls: Array<[string, () => Promise<unknown>]> = []
+    if (repo.scanOnPush !== settings.scanOnPush) {
+      calls.push(['PutImageScanningConfiguration', () => this.client.send(new PutImageScanningConfigurationCommand({repositoryName: repo.name, imageScanningConfiguration: {scanOnPush: settings.scanOnPush}}))])
+    }
+    const wanted = lifecyclePolicy(settings.keepImages)
+    if (!samePolicy(await this.lifecyclePolicyText(repo.name), wanted)) {
+      calls.push(['PutLifecyclePolicy', () => this.client.send(new PutLifecyclePolicyCommand({repositoryName: repo.name, lifecyclePolicyText: wanted}))])
+    }
     for (const [operation, call] of calls) {
       try {
         await call()
       } catch (error) {
-        throw awsError(`ECR ${operation}`, name, error)
+        throw awsError(`ECR ${operation}`, repo.name, error)
       }
     }
+    return calls.map(([operation]) => operation)
+  }
+
+  /** The repository's lifecycle policy text, or undefined when it has none. */
+  async lifecyclePolicyText(name: string): Promise<string | undefined> {
+    try {
+      return (await this.client.send(new GetLifecyclePolicyCommand({repositoryName: name}))).lifecyclePolicyText
+    } catch (error) {
+      if (isAwsNotFound(error)) return undefined
+      throw awsError('ECR GetLifecyclePolicy', name, error)
+    }
+  }
+
+  /**
+   * The image each existing `repository:tag` names (BatchGetImage). One call per tag: the answer is then
+   * unambiguous whatever imageTag the service echoes for an image that has several.
+   */
+  async getImages(repository: string, tags: readonly string[]): Promise<Map<string, RemoteImage>> {
+    const found = new Map<string, RemoteImage>()
+    for (const tag of tags) {
+      let out
+      try {
+        out = await this.client.send(new BatchGetImageCommand({repositoryName: repository, imageIds: [{imageTag: tag}], acceptedMediaTypes: MANIFEST_TYPES}))
+      } catch (error) {
+        if (isAwsNotFound(error)) return found
+        throw awsError('ECR BatchGetImage', `${repository}:${tag}`, error)
+      }
+      const failure = out.failures?.find(f => f.failureCode !== 'ImageNotFound' && f.failureCode !== 'ImageTagDoesNotMatchDigest')
+      if (failure) throw new ExternalError(`AWS ECR BatchGetImage ${repository}:${tag}: ${failure.failureCode}: ${failure.failureReason}`)
+      const image = out.images?.[0]
+      if (image?.imageId?.imageDigest) found.set(tag, {digest: image.imageId.imageDigest, configDigest: configDigestOf(image.imageManifest)})
+    }
+    return found
   }
 
   /** The digest of `repository:tag`, or undefined when the tag is not in the repository. */
@@ -182,6 +240,25 @@ function toInfo(r: Repository): RepositoryInfo {
     name: r.repositoryName!,
     uri: r.repositoryUri!,
     registryId: r.registryId!,
-    mutability: r.imageTagMutability === 'IMMUTABLE' ? 'IMMUTABLE' : 'MUTABLE',
+    mutability: r.imageTagMutability ?? 'MUTABLE',
+    scanOnPush: r.imageScanningConfiguration?.scanOnPush ?? false,
+  }
+}
+
+function samePolicy(current: string | undefined, wanted: string): boolean {
+  if (current === undefined) return false
+  try {
+    return JSON.stringify(JSON.parse(current)) === JSON.stringify(JSON.parse(wanted))
+  } catch {
+    return false
+  }
+}
+
+function configDigestOf(manifest: string | undefined): string | undefined {
+  try {
+    const digest = (JSON.parse(manifest ?? '') as {config?: {digest?: unknown}}).config?.digest
+    return typeof digest === 'string' ? digest : undefined
+  } catch {
+    return undefined
   }
 }

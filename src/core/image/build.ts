@@ -11,7 +11,7 @@ import {resolveModelSource} from '../model-source.js'
 import {silentReporter, type Reporter} from '../reporter.js'
 import {SENTIOPS_VERSION} from '../version.js'
 import {builderFor} from './builders.js'
-import {packageRoot, stageBuildContext} from './context.js'
+import {packageRoot, SERVER_ENTRIES, stageBuildContext} from './context.js'
 import {sourceRevision, type SourceRevision} from './revision.js'
 
 export interface BuildImageOptions {
@@ -47,7 +47,10 @@ export interface BuildImageResult {
   dryRun: boolean
   builder: Builder
   baseImage: string
-  /** Local references, the first one is the primary. */
+  /**
+   * Local references, the first one is the primary: `<repo>:<sha12>[-dirty]-<id12>` and, for a baked model,
+   * `<repo>:<model>-<version>-<id12>`. In a dry run the id is not known yet and reads IMAGE_ID_PLACEHOLDER.
+   */
   tags: string[]
   model: ModelInImage
   revision: SourceRevision
@@ -74,7 +77,6 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
 
   const model = await resolveModel(reference, source, params.register.model_name, options)
   const revision = await sourceRevision(options.cwd, run, reporter, options.env)
-  const tags = imageTags(cloud.image.repository, revision, model)
   const created = (options.now ?? (() => new Date()))().toISOString()
   const buildArgs: Record<string, string> = {
     BASE_IMAGE: baseImage,
@@ -102,7 +104,6 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
   const build = builder.buildCommand({
     contextDir,
     dockerfile: path.join(contextDir, 'Dockerfile'),
-    tags,
     buildArgs,
     iidFile,
     platform: cloud.image.platform,
@@ -112,12 +113,18 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
       app: 'server files traced from bin/run.js and dist/commands/serve.js',
       ...(model.source === 'baked' ? {model: `${path.resolve(options.cwd, model.reference)} -> app/model`} : {}),
     }),
-    step('command', `${builder.name} build`, tags[0]!, {command: formatCommand(build.file, build.args)}),
+    step('command', `${builder.name} build`, cloud.image.repository, {command: formatCommand(build.file, build.args)}),
   ]
-  const result: BuildImageResult = {dryRun: Boolean(options.dryRun), builder: builder.name, baseImage, tags, model, revision, labels, plan}
+  const tagSteps = (imageId: string) => imageTags(cloud.image.repository, revision, model, imageId).map(tag => {
+    const command = builder.tagCommand(imageId, tag)
+    return {tag, command, step: step('command', `${builder.name} tag`, tag, {command: formatCommand(command.file, command.args)})}
+  })
+  const result: BuildImageResult = {dryRun: Boolean(options.dryRun), builder: builder.name, baseImage, tags: [], model, revision, labels, plan}
   if (options.dryRun) {
+    const planned = tagSteps(IMAGE_ID_PLACEHOLDER)
+    plan.push(...planned.map(t => t.step))
     reporter.debug(formatPlan('build plan', plan))
-    return result
+    return {...result, tags: planned.map(t => t.tag)}
   }
 
   try {
@@ -127,9 +134,11 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
       appRoot: options.appRoot ?? packageRoot(),
       outDir: contextDir,
       modelDir: model.source === 'baked' ? path.resolve(options.cwd, model.reference) : undefined,
+      // A registry image may read its model from an s3:// artifact root: only then does the S3 SDK ship.
+      ...(model.source === 'registry' ? {entries: [...SERVER_ENTRIES, 'dist/core/tracking/rest-store/s3-sdk.js']} : {}),
       reporter,
     })
-    reporter.info(`building ${tags.join(', ')} with ${builder.name} from ${baseImage}`)
+    reporter.info(`building ${cloud.image.repository} with ${builder.name} from ${baseImage}`)
     const started = performance.now()
     await run(build.file, build.args, {
       reporter,
@@ -138,10 +147,17 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
     })
     const buildSeconds = (performance.now() - started) / 1000
     const imageId = (await readFile(iidFile, 'utf8')).trim()
+    const tagged = tagSteps(imageId)
+    for (const {command, step: tagStep} of tagged) {
+      plan.push(tagStep)
+      await run(command.file, command.args, {reporter})
+    }
+    reporter.info(`tagged ${tagged.map(t => t.tag).join(', ')}`)
     const image = await builder.inspect(run, imageId, {reporter})
     const base = await builder.inspect(run, baseImage, {reporter})
     return {
       ...result,
+      tags: tagged.map(t => t.tag),
       imageId,
       sizeBytes: image?.size,
       appLayersBytes: image && base ? image.size - base.size : undefined,
@@ -180,16 +196,27 @@ async function resolveModel(reference: string, source: ModelSource, defaultName:
   }
 }
 
-/** `<repo>:<sha12>` (`-dirty` when the tree has changes) and, for a baked model, `<repo>:<model>-<version>`. */
-export function imageTags(repository: string, revision: SourceRevision, model: Pick<ModelInImage, 'name' | 'version' | 'source'>): string[] {
-  const tags: string[] = []
-  if (revision.sha) tags.push(`${revision.sha.slice(0, 12)}${revision.dirty ? '-dirty' : ''}`)
-  if (model.source === 'baked' || tags.length === 0) tags.push(`${model.name}-${model.version}`)
-  return tags.map(t => `${repository}:${sanitizeTag(t)}`)
+/** Stands for the image id in the tags a dry run shows (the id exists only once the image is built). */
+export const IMAGE_ID_PLACEHOLDER = 'IMAGEID'
+
+/**
+ * The image's tags. Each ends in the first 12 hex digits of the image id (the digest of the image config, or
+ * of the manifest with Docker's containerd store), so one tag can never name two different images: a new
+ * commit, or a rebuild of the same commit (the created label differs), gets new tags, which an ECR repository
+ * with immutable tags accepts. The primary tag leads with the git commit (`-dirty` when the tree has
+ * changes, `nogit` outside a checkout); a baked model adds `<model>-<version>-<id12>`.
+ */
+export function imageTags(repository: string, revision: SourceRevision, model: Pick<ModelInImage, 'name' | 'version' | 'source'>, imageId: string): string[] {
+  const id = imageId === IMAGE_ID_PLACEHOLDER ? imageId : imageId.replace(/^sha256:/, '').slice(0, 12)
+  const commit = revision.sha ? `${revision.sha.slice(0, 12)}${revision.dirty ? '-dirty' : ''}` : 'nogit'
+  const tags = [commit]
+  if (model.source === 'baked') tags.push(`${model.name}-${model.version}`)
+  // 128 characters at most (the registry's limit), the id suffix included.
+  return tags.map(t => `${repository}:${sanitizeTag(t).slice(0, 128 - id.length - 1)}-${id}`)
 }
 
 function sanitizeTag(tag: string): string {
-  return tag.replace(/[^\w.-]/g, '-').replace(/^[.-]+/, '').slice(0, 128)
+  return tag.replace(/[^\w.-]/g, '-').replace(/^[.-]+/, '')
 }
 
 /** md5 over the bundle's relative paths and contents: the same bundle always gets the same version tag. */

@@ -16,7 +16,6 @@ export interface Command {
 export interface BuildRequest {
   contextDir: string
   dockerfile: string
-  tags: readonly string[]
   buildArgs: Readonly<Record<string, string>>
   /** Where the builder writes the image id. */
   iidFile: string
@@ -89,14 +88,16 @@ export const dockerBuilder: ImageBuilder = {
   },
 }
 
-/** The `build` flags docker and buildah share: Dockerfile, image-id file, platform, build args, tags, context. */
+/**
+ * The `build` flags docker and buildah share: Dockerfile, image-id file, platform, build args, context. No
+ * --tag: the tags end in the image id, so they are added once the build has written it.
+ */
 function buildFlags(r: Parameters<ImageBuilder['buildCommand']>[0]): string[] {
   return [
     '--file', r.dockerfile,
     '--iidfile', r.iidFile,
     ...(r.platform ? ['--platform', r.platform] : []),
     ...Object.entries(r.buildArgs).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`]),
-    ...r.tags.flatMap(t => ['--tag', t]),
     r.contextDir,
   ]
 }

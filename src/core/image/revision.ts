@@ -10,20 +10,22 @@ export interface SourceRevision {
   source: string
 }
 
-/** The commit the image is built from; CI's GITHUB_* variables win because CI checkouts may be shallow. */
+/**
+ * The commit the image is built from: the checkout's HEAD. GITHUB_SHA only stands in outside a git checkout:
+ * in a workflow_run-triggered job (CD) it names the default branch's newest commit, not the one checked out.
+ */
 export async function sourceRevision(cwd: string, run: CommandRunner, reporter: Reporter, env: NodeJS.ProcessEnv = process.env): Promise<SourceRevision> {
   const fromCi = env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}` : ''
-  let sha = env.GITHUB_SHA ?? ''
-  let dirty = false
-  let source = fromCi
   try {
-    if (!sha) sha = (await run('git', ['rev-parse', 'HEAD'], {cwd, reporter})).stdout.trim()
-    dirty = (await run('git', ['status', '--porcelain', '--untracked-files=no'], {cwd, reporter})).stdout.trim() !== ''
-    if (!source) source = (await run('git', ['config', '--get', 'remote.origin.url'], {cwd, reporter}).catch(() => ({stdout: ''}))).stdout.trim()
+    const sha = (await run('git', ['rev-parse', 'HEAD'], {cwd, reporter})).stdout.trim()
+    const dirty = (await run('git', ['status', '--porcelain', '--untracked-files=no'], {cwd, reporter})).stdout.trim() !== ''
+    const origin = fromCi || (await run('git', ['config', '--get', 'remote.origin.url'], {cwd, reporter}).catch(() => ({stdout: ''}))).stdout.trim()
+    return {sha, dirty, source: publicUrl(origin)}
   } catch (error) {
-    reporter.warn(`not a git checkout (${(error as Error).message.split('\n')[0]}): the image gets no revision tag`)
+    const sha = env.GITHUB_SHA ?? ''
+    reporter.warn(`not a git checkout (${(error as Error).message.split('\n')[0]}): ${sha ? `revision ${sha} from GITHUB_SHA` : 'the image tag says nogit'}`)
+    return {sha, dirty: false, source: publicUrl(fromCi)}
   }
-  return {sha, dirty, source: publicUrl(source)}
 }
 
 /** git@github.com:o/r.git → https://github.com/o/r; credentials in https URLs are dropped. */

@@ -8,7 +8,7 @@ import path from 'node:path'
 import {readFile} from 'node:fs/promises'
 import {writeDirAtomic, writeFileAtomic} from '../../fs/atomic.js'
 import {ExternalError, UserError} from '../../errors.js'
-import {s3ClientConfig} from '../../data/sources/s3.js'
+import {s3ClientConfig} from '../../data/sources/s3-config.js'
 import {NotFoundError} from '../errors.js'
 
 export interface S3Root {
@@ -30,12 +30,19 @@ export function parseS3Uri(uri: string): S3Root {
   return {bucket: m[1], prefix: m[2].replace(/^\/+|\/+$/g, '')}
 }
 
+type S3Sdk = typeof import('./s3-sdk.js')
+/**
+ * Loaded on demand (~100 ms to import, which runs with other artifact roots should not pay), through a
+ * specifier the image's file tracer cannot follow: see ./s3-sdk.ts.
+ */
+const loadS3Sdk = (specifier = './s3-sdk.js'): Promise<S3Sdk> => import(specifier) as Promise<S3Sdk>
+
 export class S3ArtifactStore {
   constructor(private readonly env: NodeJS.ProcessEnv) {}
 
   async upload(rootUri: string, files: ArtifactFile[]): Promise<void> {
     const root = parseS3Uri(rootUri)
-    const {PutObjectCommand} = await import('@aws-sdk/client-s3')
+    const {PutObjectCommand} = await loadS3Sdk()
     await this.withClient(async client => {
       for (const f of files) {
         const key = joinKey(root.prefix, f.rel)
@@ -51,7 +58,7 @@ export class S3ArtifactStore {
   /** Copies the file or folder `artifactPath` under `rootUri` to `dest`. */
   async download(rootUri: string, artifactPath: string, dest: string, runId: string): Promise<void> {
     const root = parseS3Uri(rootUri)
-    const {GetObjectCommand, ListObjectsV2Command} = await import('@aws-sdk/client-s3')
+    const {GetObjectCommand, ListObjectsV2Command} = await loadS3Sdk()
     const base = joinKey(root.prefix, artifactPath)
     await this.withClient(async client => {
       const get = async (key: string): Promise<Uint8Array> => {
@@ -82,8 +89,7 @@ export class S3ArtifactStore {
   }
 
   private async withClient(work: (client: S3Client) => Promise<void>): Promise<void> {
-    // Loaded on demand: the SDK costs ~100 ms to import, which runs with other artifact roots should not pay.
-    const {S3Client} = await import('@aws-sdk/client-s3')
+    const {S3Client} = await loadS3Sdk()
     const client = new S3Client({region: 'us-east-1', ...s3ClientConfig({env: this.env, timeoutMs: 60_000, retries: 2})})
     try {
       await work(client)
