@@ -15,6 +15,11 @@ build() {
     const {makeWinkSnapshot} = await import('./$tmp/core/text/wink-snapshot.js')
     writeFileSync('$tmp/core/text/wink-lexicon.snapshot.json', JSON.stringify(makeWinkSnapshot()))
   "
+  # `sentiops --help` from one bundled file, dist/help-fast.cjs (bin/run.js falls back to oclif's modules without it).
+  cp scripts/help-fast-entry.js "$tmp/help-fast-entry.js"
+  npx esbuild "$tmp/help-fast-entry.js" --bundle --platform=node --format=cjs --target=node20 \
+    --external:typescript --external:ts-node --log-level=warning --outfile="$tmp/help-fast.cjs"
+  rm "$tmp/help-fast-entry.js"
   rm -rf dist.old
   [ -d dist ] && mv dist dist.old
   mv "$tmp" dist

@@ -67,6 +67,31 @@ describe('vectorizer', () => {
     expect(vectorizer.tokenId('nothing')).toBe(-1)
   })
 
+  it('keeps the max_features most frequent terms, ties and columns in code-unit text order (brute-force oracle)', () => {
+    // Tokens that are prefixes of others ("a", "ab"), sort around the space ("a!" < "a b" < "ab"), and repeat
+    // at equal counts, so the cut at max_features falls inside a tie.
+    const words = ['a', 'ab', 'a!', 'b', 'ba', '#x', 'z', 'é', 'zz', 'a~']
+    let state = 7
+    const pick = (): string => words[(state = (state * 48271) % 2147483647) % words.length]
+    const docs = Array.from({length: 60}, () => Array.from({length: 1 + (state % 5)}, pick).join(' '))
+    const oracle = (texts: string[], nmax: number, limit: number): string[] => {
+      const tf = new Map<string, number>()
+      for (const doc of texts) for (const g of ngrams(doc, 1, nmax)) tf.set(g, (tf.get(g) ?? 0) + 1)
+      const ranked = [...tf].sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1)).slice(0, limit)
+      return ranked.map(([g]) => g).sort()
+    }
+    for (const nmax of [2, 3]) {
+      for (const limit of [5, 17, 40]) {
+        const {vectorizer} = Vectorizer.fitTransform(docs, {...base, ngram_min: 1, ngram_max: nmax, max_features: limit, min_df: 1, max_df: 1})
+        expect(vectorizer.state.vocabulary).toEqual(oracle(docs, nmax, limit))
+      }
+    }
+    // A token with a character below the space sorts differently from its token pair: the text path decides.
+    const control = ['a\u0001 b', 'a b', 'a\u0001', 'a b', 'a\u0001 b', 'a']
+    const {vectorizer} = Vectorizer.fitTransform(control, {...base, ngram_min: 1, ngram_max: 2, max_features: 4, min_df: 1, max_df: 1})
+    expect(vectorizer.state.vocabulary).toEqual(oracle(control, 2, 4))
+  })
+
   it('explains an empty vocabulary', () => {
     expect(() => Vectorizer.fitTransform(['a', 'b'], {...base, min_df: 5})).toThrow(/no term is left after min_df=5/)
   })

@@ -4,6 +4,8 @@ import {loadParams} from '../../src/core/config/index.js'
 import {DataError, UserError} from '../../src/core/errors.js'
 import {csrFromRows, toDense, type CsrMatrix} from '../../src/core/features/sparse.js'
 import {algorithmSpec, fitClassifier, loadClassifier} from '../../src/core/models/index.js'
+import {fitLogisticLbfgs} from '../../src/core/models/lr.js'
+import {fitLogisticNewton} from '../../src/core/models/newton-lr.js'
 import {silentReporter} from '../../src/core/reporter.js'
 
 const train = (await loadParams({cwd: '/nonexistent-dir', env: {}})).params.train
@@ -58,6 +60,78 @@ describe('logistic regression (sparse L-BFGS)', () => {
     const p = model.predictProba(X)
     for (let i = 0; i < 3; i++) expect(p[i * 3 + i]).toBeGreaterThan(0.7)
     expect(p[0] + p[1] + p[2]).toBeCloseTo(1, 12)
+  })
+})
+
+/** Sparse text-like data: 600 rows, 400 columns, ~12 non-zeros a row, labels from a noisy linear rule (seeded LCG). */
+function sparseTextLike(): {X: CsrMatrix; y: Int32Array} {
+  let state = 12345
+  const rand = (): number => (state = (state * 1103515245 + 12345) % 2147483648) / 2147483648
+  const truth = Array.from({length: 400}, () => rand() * 4 - 2)
+  const rows: Array<Map<number, number>> = []
+  const y: number[] = []
+  for (let i = 0; i < 600; i++) {
+    const row = new Map<number, number>()
+    for (let k = 0; k < 12; k++) row.set(Math.floor(rand() ** 2 * 400), 0.1 + rand())
+    const score = [...row].reduce((s, [j, v]) => s + truth[j] * v, 0)
+    rows.push(row)
+    y.push(score + (rand() - 0.5) * 3 > 0 ? 1 : 0)
+  }
+  return {X: csrFromRows(rows, 400), y: Int32Array.from(y)}
+}
+
+/** The objective both solvers minimize, written out densely: mean log-loss + ||w||² / (2·C·n). */
+function objective(X: CsrMatrix, y: Int32Array, C: number, w: ArrayLike<number>, b: number): number {
+  let loss = 0
+  toDense(X).forEach((row, i) => {
+    const z = row.reduce((s, v, j) => s + v * w[j], b)
+    loss += Math.log(1 + Math.exp(y[i] === 1 ? -z : z))
+  })
+  let norm = 0
+  for (let j = 0; j < X.cols; j++) norm += w[j] * w[j]
+  return loss / X.rows + norm / (2 * C * X.rows)
+}
+
+describe('logistic regression, two classes (truncated Newton)', () => {
+  it('finds the hand-computed optimum: w = ln 3 for x = ±1 at C = 2·ln 3, and an unpenalized intercept = logit(3/4)', () => {
+    // F(w) = log(1 + e^-w) + w²/(2·C·2); F'(w) = 0 ⇔ σ(−w) = w/(2C) ⇔ (w = ln 3: 1/4 = ln 3/(4·ln 3)).
+    const X = csrFromRows([new Map([[0, 1]]), new Map([[0, -1]])], 1)
+    const model = fitClassifier(X, Int32Array.from([1, 0]), 2, {...train, algorithm: 'lr', lr: {C: 2 * Math.log(3), max_iter: 50, tol: 1e-12, nb_scale: false, nb_alpha: 1}}, ctx) as unknown as {weights: Float64Array; intercepts: Float64Array}
+    expect(model.weights[0]).toBeCloseTo(Math.log(3), 7)
+    expect(model.intercepts[0]).toBeCloseTo(0, 7)
+    // No features: only the intercept, which the L2 term must not shrink; 3 of 4 positive → b = ln(3/1).
+    const empty = csrFromRows([new Map(), new Map(), new Map(), new Map()], 1)
+    const fit = fitLogisticNewton(empty, Int32Array.from([1, 1, 1, 0]), 1, {maxIter: 50, gtol: 1e-12})
+    expect(fit.intercept).toBeCloseTo(Math.log(3), 7)
+    expect(fit.converged).toBe(true)
+  })
+
+  it('reaches the L-BFGS optimum (same objective) at C = 30 with the default tol and max_iter', () => {
+    const {X, y} = sparseTextLike()
+    const C = 30
+    const reg = 1 / (C * X.rows)
+    const model = fitClassifier(X, y, 2, {...train, algorithm: 'lr', lr: {...train.lr, C, nb_scale: false}}, ctx) as unknown as {weights: Float64Array; intercepts: Float64Array}
+    const reference = fitLogisticLbfgs(X, y, 2, reg, {maxIter: 20_000, gtol: 1e-11}, silentReporter)
+    const fNewton = objective(X, y, C, model.weights, model.intercepts[0])
+    const fLbfgs = objective(X, y, C, reference.weights, reference.intercepts[0])
+    expect(Math.abs(fLbfgs - reference.f)).toBeLessThan(1e-12)
+    expect(Math.abs(fNewton - fLbfgs)).toBeLessThan(1e-5 * fLbfgs)
+    // The same optimum also means the same predictions.
+    const probs = (model as unknown as {predictProba(X: CsrMatrix): Float64Array}).predictProba(X)
+    let maxDiff = 0
+    toDense(X).forEach((row, i) => {
+      const z = row.reduce((s, v, j) => s + v * reference.weights[j], reference.intercepts[0])
+      maxDiff = Math.max(maxDiff, Math.abs(probs[i * 2 + 1] - 1 / (1 + Math.exp(-z))))
+    })
+    expect(maxDiff).toBeLessThan(0.01)
+  })
+
+  it('reports the Newton and CG step counts and stops on the gradient test', () => {
+    const {X, y} = sparseTextLike()
+    const fit = fitLogisticNewton(X, y, 1 / (30 * X.rows), {maxIter: 200, gtol: 1e-8})
+    expect(fit.converged).toBe(true)
+    expect(fit.iterations).toBeLessThan(40)
+    expect(fit.cgIterations).toBeGreaterThanOrEqual(fit.iterations)
   })
 })
 

@@ -64,6 +64,11 @@ export class NgramIndex {
     return node
   }
 
+  /** Token texts by token id. */
+  tokenTexts(): readonly string[] {
+    return this.tokenStrings
+  }
+
   /** The text of a node: its tokens joined by single spaces. */
   text(node: number): string {
     const parts: string[] = []

@@ -73,12 +73,12 @@ export class Vectorizer {
     const maxDocs = params.max_df <= 1 ? params.max_df * n : params.max_df
     let kept: number[] = []
     for (let id = 0; id < index.size; id++) if (df[id] >= minDocs && df[id] <= maxDocs && (nmin <= 1 || depth(index, id) >= nmin)) kept.push(id)
-    if (params.max_features > 0 && kept.length > params.max_features) kept = mostFrequent(kept, tf, params.max_features, index)
+    const order = textOrder(index, nmax)
+    if (params.max_features > 0 && kept.length > params.max_features) kept = mostFrequent(kept, tf, params.max_features, order)
     if (kept.length === 0) {
       throw new DataError(`featurize: no term is left after min_df=${params.min_df} / max_df=${params.max_df} on ${n} texts; lower featurize.min_df or check preprocess settings`)
     }
-    const texts = new Map(kept.map(id => [id, index.text(id)]))
-    kept.sort((a, b) => compareStrings(texts.get(a)!, texts.get(b)!))
+    kept = order.sort(kept)
     const column = new Int32Array(index.size).fill(-1)
     kept.forEach((id, col) => (column[id] = col))
     const state: VectorizerState = {
@@ -87,7 +87,7 @@ export class Vectorizer {
       ngramMax: nmax,
       sublinearTf: params.sublinear_tf,
       binary: params.binary,
-      vocabulary: kept.map(id => texts.get(id)!),
+      vocabulary: kept.map(id => index.text(id)),
       idf: params.method === 'tfidf' ? kept.map(id => Math.log((1 + n) / (1 + df[id])) + 1) : undefined,
     }
     const vectorizer = new Vectorizer(state)
@@ -241,14 +241,53 @@ function insertionOrSort(a: Int32Array, n: number): void {
 }
 
 /** The `limit` most frequent terms; ties at the cut broken by the term's text, so the result is deterministic. */
-function mostFrequent(ids: number[], tf: Float64Array, limit: number, index: NgramIndex): number[] {
+function mostFrequent(ids: number[], tf: Float64Array, limit: number, order: TextOrder): number[] {
   const counts = Float64Array.from(ids, id => tf[id]).sort()
   const cut = counts[counts.length - limit]
   const above = ids.filter(id => tf[id] > cut)
-  const tied = ids.filter(id => tf[id] === cut)
-  const text = new Map(tied.map(id => [id, index.text(id)]))
-  tied.sort((a, b) => compareStrings(text.get(a)!, text.get(b)!))
+  const tied = order.sort(ids.filter(id => tf[id] === cut))
   return [...above, ...tied.slice(0, limit - above.length)]
+}
+
+/** Sorts n-gram nodes by their text in code-unit order (Python's sorted(), scikit-learn's vocabulary order). */
+interface TextOrder {
+  sort(nodes: number[]): number[]
+}
+
+/**
+ * Text order without building the texts when it can: for n-grams of at most two tokens whose characters all
+ * sort after the space, comparing "a b" with "ab c" is comparing the token pairs (a, b) and (ab, c), so a
+ * node's place is a number from the ranks of its tokens. Otherwise the texts are built and sorted natively.
+ */
+function textOrder(index: NgramIndex, nmax: number): TextOrder {
+  const tokens = index.tokenTexts()
+  const aboveSpace = tokens.every(t => {
+    for (let i = 0; i < t.length; i++) if (t.charCodeAt(i) <= 0x20) return false
+    return true
+  })
+  if (nmax > 2 || !aboveSpace || tokens.length >= 1 << 26) {
+    return {
+      sort(nodes) {
+        const byText = new Map(nodes.map(id => [index.text(id), id]))
+        return [...byText.keys()].sort().map(text => byText.get(text)!)
+      },
+    }
+  }
+  const rank = new Int32Array(tokens.length)
+  tokens.map((text, id) => ({text, id})).sort((a, b) => compareStrings(a.text, b.text)).forEach(({id}, r) => (rank[id] = r))
+  // rank(first) · 2^26 + (rank(second) + 1), 0 for a unigram: exact in a double, and a unigram precedes its bigrams.
+  const key = (node: number): number => {
+    const prefix = index.prefixOf[node]
+    return prefix === -1 ? rank[index.tokenOf[node]] * 0x4000000 : rank[index.tokenOf[prefix]] * 0x4000000 + rank[index.tokenOf[node]] + 1
+  }
+  return {
+    sort(nodes) {
+      const keys = Float64Array.from(nodes, key)
+      const byKey = new Map<number, number>()
+      nodes.forEach((id, i) => byKey.set(keys[i], id))
+      return Array.from(keys.sort(), k => byKey.get(k)!)
+    },
+  }
 }
 
 function depth(index: NgramIndex, node: number): number {

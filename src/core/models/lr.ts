@@ -1,12 +1,15 @@
 import type {LrParams} from '../config/params.js'
 import {ConfigError} from '../errors.js'
 import type {CsrMatrix} from '../features/sparse.js'
+import type {Reporter} from '../reporter.js'
 import type {AlgorithmSpec, Classifier, SerializedClassifier} from './classifier.js'
 import {checkTrainingData, sigmoid, softmaxRows, toNumbers} from './guards.js'
-import {minimizeLbfgs} from './lbfgs.js'
+import {minimizeLbfgs, type LbfgsOptions} from './lbfgs.js'
+import {fitLogisticNewton} from './newton-lr.js'
 
 /**
- * L2-regularized logistic regression on sparse rows, fitted with L-BFGS.
+ * L2-regularized logistic regression on sparse rows: truncated Newton for two classes (newton-lr.ts), L-BFGS
+ * for a softmax over k > 2 classes.
  * Objective (per sample, so `tol` does not depend on the data size):
  *   mean(log-loss) + ||W||² / (2·C·n), intercept not penalized — scikit-learn's lbfgs objective divided by n·C.
  * Binary problems use one weight vector (sigmoid); k > 2 classes use a softmax over k vectors.
@@ -106,77 +109,98 @@ export function normalize(imp: Float64Array): Float64Array {
 
 export const lrSpec: AlgorithmSpec<LrParams> = {
   name: 'lr',
-  description: 'logistic regression, L2, L-BFGS on sparse rows',
+  description: 'logistic regression, L2, truncated Newton (two classes) or L-BFGS (softmax) on sparse rows',
   fit(X0, y, nClasses, params, ctx) {
     checkTrainingData(X0, y, nClasses)
     if (params.nb_scale && nClasses !== 2) throw new ConfigError(`train.lr.nb_scale works for two classes only (this data has ${nClasses})`)
     const ratios = params.nb_scale ? logCountRatios(X0, y, params.nb_alpha) : undefined
     const X = ratios ? scaleColumns(X0, ratios) : X0
-    const n = X.rows
-    const d = X.cols
-    const vectors = nClasses === 2 ? 1 : nClasses
-    const {indptr, indices, data} = X
-    const reg = 1 / (params.C * n)
-    const margins = new Float64Array(n * vectors)
-    const fg = (w: Float64Array, g: Float64Array): number => {
-      g.fill(0)
-      let loss = 0
-      for (let r = 0; r < n; r++) {
-        for (let v = 0; v < vectors; v++) {
-          let z = w[vectors * d + v]
-          const base = v * d
-          for (let p = indptr[r]; p < indptr[r + 1]; p++) z += w[base + indices[p]] * data[p]
-          margins[r * vectors + v] = z
-        }
-        if (vectors === 1) {
-          const z = margins[r]
-          // log(1 + e^{-z}) for y=1, log(1 + e^{z}) for y=0, computed stably.
-          const t = y[r] === 1 ? -z : z
-          loss += t > 0 ? t + Math.log1p(Math.exp(-t)) : Math.log1p(Math.exp(t))
-          const residual = sigmoid(z) - y[r]
-          margins[r] = residual
-        } else {
-          let max = Number.NEGATIVE_INFINITY
-          for (let v = 0; v < vectors; v++) max = Math.max(max, margins[r * vectors + v])
-          let sum = 0
-          for (let v = 0; v < vectors; v++) sum += Math.exp(margins[r * vectors + v] - max)
-          loss += max + Math.log(sum) - margins[r * vectors + y[r]]
-          for (let v = 0; v < vectors; v++) {
-            margins[r * vectors + v] = Math.exp(margins[r * vectors + v] - max) / sum - (v === y[r] ? 1 : 0)
-          }
-        }
-        for (let v = 0; v < vectors; v++) {
-          const residual = margins[r * vectors + v]
-          if (residual === 0) continue
-          const base = v * d
-          for (let p = indptr[r]; p < indptr[r + 1]; p++) g[base + indices[p]] += residual * data[p]
-          g[vectors * d + v] += residual
-        }
-      }
-      let penalty = 0
-      for (let j = 0; j < vectors * d; j++) {
-        penalty += w[j] * w[j]
-        g[j] = g[j] / n + reg * w[j]
-      }
-      for (let v = 0; v < vectors; v++) g[vectors * d + v] /= n
-      return loss / n + 0.5 * reg * penalty
+    const reg = 1 / (params.C * X.rows)
+    const progress = (iter: number): void => ctx.reporter.progress('train lr', iter, params.max_iter)
+    let weights: Float64Array
+    let intercepts: Float64Array
+    if (nClasses === 2) {
+      const result = fitLogisticNewton(X, y, reg, {maxIter: params.max_iter, gtol: params.tol, signal: ctx.signal, onIteration: progress})
+      if (!result.converged) ctx.reporter.warn(`lr: Newton stopped after ${result.iterations} iterations without reaching tol=${params.tol}; raise train.lr.max_iter`)
+      ctx.reporter.debug(`lr: ${result.iterations} Newton iterations (${result.cgIterations} CG steps), objective ${result.f.toFixed(6)}`)
+      weights = result.weights
+      intercepts = Float64Array.of(result.intercept)
+    } else {
+      ;({weights, intercepts} = fitLogisticLbfgs(X, y, nClasses, reg, {maxIter: params.max_iter, gtol: params.tol, signal: ctx.signal, onIteration: progress}, ctx.reporter))
     }
-    const x0 = new Float64Array(vectors * (d + 1))
-    const result = minimizeLbfgs(fg, x0, {
-      maxIter: params.max_iter,
-      gtol: params.tol,
-      signal: ctx.signal,
-      onIteration: iter => ctx.reporter.progress('train lr', iter, params.max_iter),
-    })
-    if (!result.converged) ctx.reporter.warn(`lr: L-BFGS stopped after ${result.iterations} iterations without reaching tol=${params.tol}; raise train.lr.max_iter`)
-    ctx.reporter.debug(`lr: ${result.iterations} iterations, objective ${result.f.toFixed(6)}`)
-    const weights = result.x.slice(0, vectors * d)
     // NB-LR: w·(r∘x) = (w∘r)·x, so the ratios fold into the weights and prediction needs nothing special.
-    if (ratios) for (let j = 0; j < d; j++) weights[j] *= ratios[j]
-    return new LogisticRegression(nClasses, d, weights, result.x.slice(vectors * d))
+    if (ratios) for (let j = 0; j < X.cols; j++) weights[j] *= ratios[j]
+    return new LogisticRegression(nClasses, X.cols, weights, intercepts)
   },
   load(json) {
     const j = json as SerializedClassifier & {weights: number[]; intercepts: number[]}
     return new LogisticRegression(j.nClasses, j.nFeatures, Float64Array.from(j.weights), Float64Array.from(j.intercepts))
   },
+}
+
+/**
+ * The same objective for k ≥ 2 classes fitted with L-BFGS: a sigmoid for k = 2 (the Newton solver's problem,
+ * kept as its cross-check in the tests), a softmax over k weight vectors for k > 2.
+ */
+export function fitLogisticLbfgs(
+  X: CsrMatrix,
+  y: Int32Array,
+  nClasses: number,
+  reg: number,
+  options: Omit<LbfgsOptions, 'history' | 'ftol'>,
+  reporter: Pick<Reporter, 'warn' | 'debug'>,
+): {weights: Float64Array; intercepts: Float64Array; f: number} {
+  const n = X.rows
+  const d = X.cols
+  const vectors = nClasses === 2 ? 1 : nClasses
+  const {indptr, indices, data} = X
+  const margins = new Float64Array(n * vectors)
+  const fg = (w: Float64Array, g: Float64Array): number => {
+    g.fill(0)
+    let loss = 0
+    for (let r = 0; r < n; r++) {
+      for (let v = 0; v < vectors; v++) {
+        let z = w[vectors * d + v]
+        const base = v * d
+        for (let p = indptr[r]; p < indptr[r + 1]; p++) z += w[base + indices[p]] * data[p]
+        margins[r * vectors + v] = z
+      }
+      if (vectors === 1) {
+        const z = margins[r]
+        // log(1 + e^{-z}) for y=1, log(1 + e^{z}) for y=0, computed stably.
+        const t = y[r] === 1 ? -z : z
+        loss += t > 0 ? t + Math.log1p(Math.exp(-t)) : Math.log1p(Math.exp(t))
+        const residual = sigmoid(z) - y[r]
+        margins[r] = residual
+      } else {
+        let max = Number.NEGATIVE_INFINITY
+        for (let v = 0; v < vectors; v++) max = Math.max(max, margins[r * vectors + v])
+        let sum = 0
+        for (let v = 0; v < vectors; v++) sum += Math.exp(margins[r * vectors + v] - max)
+        loss += max + Math.log(sum) - margins[r * vectors + y[r]]
+        for (let v = 0; v < vectors; v++) {
+          margins[r * vectors + v] = Math.exp(margins[r * vectors + v] - max) / sum - (v === y[r] ? 1 : 0)
+        }
+      }
+      for (let v = 0; v < vectors; v++) {
+        const residual = margins[r * vectors + v]
+        if (residual === 0) continue
+        const base = v * d
+        for (let p = indptr[r]; p < indptr[r + 1]; p++) g[base + indices[p]] += residual * data[p]
+        g[vectors * d + v] += residual
+      }
+    }
+    let penalty = 0
+    for (let j = 0; j < vectors * d; j++) {
+      penalty += w[j] * w[j]
+      g[j] = g[j] / n + reg * w[j]
+    }
+    for (let v = 0; v < vectors; v++) g[vectors * d + v] /= n
+    return loss / n + 0.5 * reg * penalty
+  }
+  const x0 = new Float64Array(vectors * (d + 1))
+  const result = minimizeLbfgs(fg, x0, options)
+  if (!result.converged) reporter.warn(`lr: L-BFGS stopped after ${result.iterations} iterations without reaching tol=${options.gtol}; raise train.lr.max_iter`)
+  reporter.debug(`lr: ${result.iterations} L-BFGS iterations, objective ${result.f.toFixed(6)}`)
+  return {weights: result.x.slice(0, vectors * d), intercepts: result.x.slice(vectors * d), f: result.f}
 }
