@@ -128,10 +128,7 @@ describe('exact contributions with three classes: bias + Σ = ln p(c) − mean o
   }
 
   it('mnb', () => check('mnb'), 120_000)
-  // lr with k > 2 returns bias = intercept_c and contributions w_cj·x_j, so the sum is the raw softmax score
-  // z_c, which is not a log-odds (adding a constant to every class's score changes it, not the probabilities).
-  // Reported to the owner of src/core/models/lr.ts with the fix; `fails` flips when it is fixed.
-  it.fails('lr (fails today: sums to the raw softmax score z_c)', () => check('lr'), 120_000)
+  it('lr', () => check('lr'), 120_000)
 })
 
 describe('occlusion (rf, gb, xgb): each contribution is the change in log-odds with that token left out', () => {

@@ -54,16 +54,25 @@ export class LogisticRegression implements Classifier {
 
   contributions(X: CsrMatrix, row: number, c: number): Array<{feature: number; value: number}> {
     const out: Array<{feature: number; value: number}> = []
-    const sign = this.nClasses === 2 ? (c === 1 ? 1 : -1) : 1
-    const offset = this.nClasses === 2 ? 0 : c * this.nFeatures
     for (let p = X.indptr[row]; p < X.indptr[row + 1]; p++) {
-      out.push({feature: X.indices[p], value: sign * this.weights[offset + X.indices[p]] * X.data[p]})
+      out.push({feature: X.indices[p], value: this.vsRest(this.weights, c, X.indices[p], this.nFeatures) * X.data[p]})
     }
     return out
   }
 
   bias(c: number): number {
-    return this.nClasses === 2 ? (c === 1 ? 1 : -1) * this.intercepts[0] : this.intercepts[c]
+    return this.vsRest(this.intercepts, c, 0, 1)
+  }
+
+  /**
+   * Class c's coefficient minus the mean of the other classes' (binary: ± the single vector), so that bias plus
+   * contributions is ln p(c) minus the mean of the other classes' ln p: the softmax normalizer cancels, as for mnb.
+   */
+  private vsRest(values: Float64Array, c: number, j: number, stride: number): number {
+    if (this.nClasses === 2) return (c === 1 ? 1 : -1) * values[j]
+    let others = 0
+    for (let o = 0; o < this.nClasses; o++) if (o !== c) others += values[o * stride + j]
+    return values[c * stride + j] - others / (this.nClasses - 1)
   }
 
   featureImportances(): Float64Array {
