@@ -65,7 +65,8 @@ describe('build / push / cluster / deploy / teardown commands (real CLI, dry run
   it('push --dry-run lists ECR calls and docker commands with the password masked', () => {
     const r = sentiops(['push', '--dry-run', '--image', 'sentiops:abc123'], {cwd: project, env})
     expect(r.code, r.stderr).toBe(0)
-    expect(r.stdout).toMatch(/\[aws\] ECR GetAuthorizationToken eu-west-1/)
+    // ECR is asked what each tag holds first; login and push happen only for tags it does not have yet.
+    expect(r.stdout).toMatch(/\[aws\] ECR BatchGetImage sentiops:abc123\n.*\[aws\] ECR GetAuthorizationToken \(when a tag is missing\) eu-west-1/)
     expect(r.stdout).toMatch(/docker --config \S+ login --username AWS --password-stdin \S+ <<< \*\*\*/)
     expect(r.stdout).toMatch(/\$ docker --config \S+ push ACCOUNT\.dkr\.ecr\.eu-west-1\.amazonaws\.com\/sentiops:abc123/)
   })
