@@ -110,7 +110,8 @@ describe('file store layout (spec §1–§4), checked file by file', () => {
     expect(await readFile(path.join(dir, 'metrics/loss/train'), 'utf8')).toBe('1795660644724 0.25 0\n')
     expect(await readFile(path.join(dir, 'params/train.lr.C'), 'utf8')).toBe('0.01')
     expect(await readFile(path.join(dir, 'params/featurize.max_features'), 'utf8')).toBe('5000')
-    expect(await readFile(path.join(dir, 'params/preprocess.lowercase'), 'utf8')).toBe('true')
+    // Python's str(True): what MLflow's client writes for a boolean, and what a Python user's filter compares with.
+    expect(await readFile(path.join(dir, 'params/preprocess.lowercase'), 'utf8')).toBe('True')
     expect(await readFile(path.join(dir, 'tags/mlflow.runName'), 'utf8')).toBe('on')
     expect(await readFile(path.join(dir, 'tags/mlflow.user'), 'utf8')).toBe('tester')
     expect(await readFile(path.join(dir, 'tags/mlflow.source.name'), 'utf8')).toBe('sentiops train')
@@ -118,26 +119,51 @@ describe('file store layout (spec §1–§4), checked file by file', () => {
     expect(await readFile(path.join(dir, 'tags/sentiops.version'), 'utf8')).toMatch(/^\d+\.\d+\.\d+/)
   })
 
-  it('logs the model like log_model: MLmodel with run_id/artifact_path, quoted utc time, and a history entry', async () => {
+  it('logs the model like log_model: MLmodel with run_id/artifact_path, a fresh uuid and quoted utc time, and a history entry', async () => {
+    const before = Date.now()
     const runId = await trackedModelRun()
     const expId = (await stores.tracking.getExperimentByName('layout'))!.experimentId
     const dir = path.join(root, expId, runId)
     const mlmodelText = await readFile(path.join(dir, 'artifacts/model/MLmodel'), 'utf8')
-    expect(mlmodelText).toContain("utc_time_created: '2025-01-01 00:00:00.000000'\n")
-    expect(YAML.parse(mlmodelText)).toEqual({
+    const mlmodel = YAML.parse(mlmodelText) as Record<string, string>
+    expect(mlmodel).toEqual({
       artifact_path: 'model',
       flavors: {sentiops: {data: 'classifier.json', format: 'json', version: '0.1.0'}},
-      model_uuid: '5b0f6c2e0d7a4c1f9a3e2b1c0d9e8f7a',
+      model_uuid: expect.stringMatching(/^[0-9a-f]{32}$/),
       run_id: runId,
-      utc_time_created: '2025-01-01 00:00:00.000000',
+      utc_time_created: expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}$/),
     })
+    // Not the bundle's own uuid and time (fixtures.ts: 5b0f…, 2025-01-01): this logged copy's, taken now.
+    expect(mlmodel.model_uuid).not.toBe('5b0f6c2e0d7a4c1f9a3e2b1c0d9e8f7a')
+    expect(Date.parse(`${mlmodel.utc_time_created.replace(' ', 'T').slice(0, 23)}Z`)).toBeGreaterThanOrEqual(before - 1000)
+    expect(mlmodelText).toContain(`utc_time_created: '${mlmodel.utc_time_created}'\n`)
     // The source bundle is untouched.
     expect(await readFile(path.join(cwd, 'bundle/MLmodel'), 'utf8')).not.toContain('run_id')
     const history = JSON.parse(await readFile(path.join(dir, 'tags/mlflow.log-model.history'), 'utf8'))
     expect(history).toEqual([{
-      run_id: runId, artifact_path: 'model', utc_time_created: '2025-01-01 00:00:00.000000', model_uuid: '5b0f6c2e0d7a4c1f9a3e2b1c0d9e8f7a',
+      run_id: runId, artifact_path: 'model', utc_time_created: mlmodel.utc_time_created, model_uuid: mlmodel.model_uuid,
       flavors: {sentiops: {data: 'classifier.json', format: 'json', version: '0.1.0'}},
     }])
+  })
+
+  it('gives every run that logs the same bundle its own model_uuid, in MLmodel and in the history tag', async () => {
+    const first = await trackedModelRun('first')
+    const second = await trackedModelRun('second')
+    const expId = (await stores.tracking.getExperimentByName('layout'))!.experimentId
+    const logged = async (runId: string) => {
+      const mlmodel = YAML.parse(await readFile(path.join(root, expId, runId, 'artifacts/model/MLmodel'), 'utf8')) as Record<string, string>
+      const [entry] = JSON.parse(await readFile(path.join(root, expId, runId, 'tags/mlflow.log-model.history'), 'utf8')) as Array<Record<string, string>>
+      expect(entry.model_uuid).toBe(mlmodel.model_uuid)
+      return mlmodel.model_uuid
+    }
+    expect(await logged(first)).not.toBe(await logged(second))
+  })
+
+  it('finds a run by a boolean param the way a Python user filters it (params.x = "True")', async () => {
+    const runId = await trackedModelRun()
+    const expId = (await stores.tracking.getExperimentByName('layout'))!.experimentId
+    expect((await stores.tracking.searchRuns([expId], {params: {'preprocess.lowercase': 'True'}})).map(r => r.info.runId)).toEqual([runId])
+    expect(await stores.tracking.searchRuns([expId], {params: {'preprocess.lowercase': 'true'}})).toEqual([])
   })
 
   it('writes the registry: model meta, version meta with source = storage_location, alias file holding the number', async () => {

@@ -4,7 +4,7 @@ import path from 'node:path'
 import {UserError} from '../errors.js'
 import {yaml} from '../yaml.js'
 import {Vectorizer, type VectorizerState} from '../features/vectorizer.js'
-import {writeDirAtomic} from '../fs/atomic.js'
+import {readablePath, writeDirAtomic} from '../fs/atomic.js'
 import {loadClassifier, type Classifier, type SerializedClassifier} from '../models/index.js'
 import {createPreprocessor, createTokenStages, type Preprocessor} from '../text/index.js'
 import {TokenIds} from './token-ids.js'
@@ -103,15 +103,31 @@ async function readJson<T>(dir: string, name: string): Promise<T> {
   }
 }
 
-/** Loads a bundle directory into a ready-to-predict object. */
+/**
+ * Loads a bundle directory into a ready-to-predict object. While the directory is being replaced, or after a
+ * writer or `repro` was killed in the middle, the previous version moved aside next to it is loaded instead
+ * (see src/core/fs/atomic.ts), so a crash never leaves `predict`/`serve` without a model.
+ */
 export async function loadBundle(dir: string): Promise<Bundle> {
+  for (let attempt = 0; ; attempt++) {
+    const at = await readablePath(dir)
+    try {
+      return await loadBundleFrom(at, dir)
+    } catch (error) {
+      // The previous version was put back or dropped while it was read: look again, once.
+      if (at === dir || attempt > 0) throw error
+    }
+  }
+}
+
+async function loadBundleFrom(at: string, dir: string): Promise<Bundle> {
   const [meta, vectorizerState, classifierJson] = await Promise.all([
-    readJson<BundleMeta>(dir, BUNDLE_FILES.meta),
-    readJson<VectorizerState>(dir, BUNDLE_FILES.vectorizer),
-    readJson<SerializedClassifier>(dir, BUNDLE_FILES.classifier),
+    readJson<BundleMeta>(at, BUNDLE_FILES.meta),
+    readJson<VectorizerState>(at, BUNDLE_FILES.vectorizer),
+    readJson<SerializedClassifier>(at, BUNDLE_FILES.classifier),
   ])
-  if (meta.format !== 'sentiops-bundle') throw new UserError(`${path.join(dir, BUNDLE_FILES.meta)} is not a sentiops bundle`)
-  if (meta.formatVersion !== 1) throw new UserError(`bundle format version ${meta.formatVersion} at ${dir} is not supported by sentiops ${SENTIOPS_VERSION}`)
+  if (meta.format !== 'sentiops-bundle') throw new UserError(`${path.join(at, BUNDLE_FILES.meta)} is not a sentiops bundle`)
+  if (meta.formatVersion !== 1) throw new UserError(`bundle format version ${meta.formatVersion} at ${at} is not supported by sentiops ${SENTIOPS_VERSION}`)
   return new LoadedBundle(dir, {meta, vectorizer: new Vectorizer(vectorizerState), classifier: loadClassifier(classifierJson)})
 }
 

@@ -1,4 +1,6 @@
 import {readFile, stat} from 'node:fs/promises'
+import path from 'node:path'
+import {readablePath, settleCommits} from '../fs/atomic.js'
 import {DataError} from '../errors.js'
 import {readTable} from './readers/table.js'
 import {fileChunks} from './sources/local.js'
@@ -7,7 +9,12 @@ import type {LabeledRow} from './types.js'
 const CLASS_INDEX = /^\d+$/
 
 /** Reads a split written by ingest (CSV with the header text,label; labels are class indexes). */
-export async function readSplit(file: string): Promise<LabeledRow[]> {
+export async function readSplit(splitFile: string): Promise<LabeledRow[]> {
+  // While a `repro` rebuilds the folder (or after one was killed then) its previous version is read; a pair of
+  // splits killed halfway through its commit is completed first, so train and test always match.
+  const dir = await readablePath(path.dirname(splitFile))
+  const file = path.join(dir, path.basename(splitFile))
+  await settleCommits(dir)
   const info = await stat(file).catch(() => undefined)
   if (!info?.isFile()) throw new DataError(`${file}: no such file; run \`sentiops ingest\` first`, {data: {file}})
   // Files written by sentiops take the fast path; anything else (hand-edited, CRLF, extra columns) the full reader.

@@ -1,5 +1,5 @@
 import {stringify} from 'csv-stringify/sync'
-import {writeFileAtomic} from '../fs/atomic.js'
+import {writeFilesAtomic} from '../fs/atomic.js'
 import type {SplitPlan} from './split.js'
 
 /** Rows per csv-stringify call: one huge call spends its time growing a single string. */
@@ -19,12 +19,12 @@ export function splitCsv(rows: Uint32Array, texts: readonly string[], labels: re
 }
 
 /**
- * Writes both splits only after both are rendered, each through a temp file + rename, so a failure before
- * this point leaves the previous train.csv and test.csv as they were.
+ * Writes both splits as one commit (src/core/fs/atomic.ts `writeFilesAtomic`): a failure or a kill at any point
+ * leaves the previous train.csv and test.csv or the new pair, never one of each.
  */
 export async function writeSplits(files: {train: string; test: string}, texts: readonly string[], labels: readonly number[], plan: SplitPlan): Promise<void> {
-  const train = splitCsv(plan.train, texts, labels)
-  const test = splitCsv(plan.test, texts, labels)
-  await writeFileAtomic(files.train, train)
-  await writeFileAtomic(files.test, test)
+  await writeFilesAtomic([
+    {target: files.train, data: splitCsv(plan.train, texts, labels)},
+    {target: files.test, data: splitCsv(plan.test, texts, labels)},
+  ])
 }

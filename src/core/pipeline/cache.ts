@@ -7,6 +7,7 @@ import {randomBytes} from 'node:crypto'
 import {constants} from 'node:fs'
 import {access, chmod, copyFile, mkdir, readFile, rename, rm, writeFile} from 'node:fs/promises'
 import path from 'node:path'
+import {crashPoint} from '../fs/crash-point.js'
 import type {DirDigest} from './hash.js'
 
 export class DvcCache {
@@ -68,5 +69,6 @@ export class DvcCache {
       await rm(tmp, {force: true})
       throw error
     }
+    crashPoint(`cache ${target}`)
   }
 }

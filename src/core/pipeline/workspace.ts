@@ -8,7 +8,9 @@ import {existsSync} from 'node:fs'
 import {cp, mkdir, open, readdir, readFile, rename, rm, unlink} from 'node:fs/promises'
 import path from 'node:path'
 import {UserError} from '../errors.js'
-import {writeFileAtomic, writeJsonAtomic} from '../fs/atomic.js'
+import {discardPath, recoverPath, siblingPath, writeFileAtomic, writeJsonAtomic} from '../fs/atomic.js'
+import {crashPoint} from '../fs/crash-point.js'
+import {isProcessAlive} from '../fs/process.js'
 import {DVC_DIR} from './dvc-config.js'
 
 const SENTIOPS_TMP = path.join(DVC_DIR, 'tmp', 'sentiops')
@@ -45,7 +47,7 @@ export async function acquireRepoLock(root: string): Promise<() => Promise<void>
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw error
       const owner = Number((await readFile(file, 'utf8').catch(() => '')).trim())
-      if (owner && owner !== process.pid && isAlive(owner)) {
+      if (owner && owner !== process.pid && isProcessAlive(owner)) {
         throw new UserError(`another sentiops repro (pid ${owner}) is running in ${root}; wait for it to finish`, {
           suggestions: [`if no such process exists, delete ${path.relative(root, file)}`],
         })
@@ -55,18 +57,13 @@ export async function acquireRepoLock(root: string): Promise<() => Promise<void>
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
-
 interface BackupItem {
   original: string
-  /** Where the previous output was moved or copied; undefined when there was none. */
+  /**
+   * Where the previous output is kept while the stage runs (undefined when there was none): moved next to it as
+   * `.<name>.old-…`, where readers of the output (`readablePath`) find it; persist outputs are copied into the
+   * backup folder instead, since the stage keeps working on them.
+   */
   backup?: string
 }
 
@@ -79,9 +76,9 @@ interface Manifest {
 }
 
 /**
- * The previous outputs of a stage, moved aside before it runs (persist outputs are copied, since the stage
- * keeps working on them). `restore` removes whatever the failed run left and puts them back; `discard` drops
- * them after success. A manifest written first lets the next run restore them after a crash.
+ * The previous outputs of a stage, moved aside before it runs. `restore` puts them back in place of whatever the
+ * failed run left; `discard` drops them after success. The manifest is written before anything moves, so the
+ * next run restores them after a crash (`recoverInterruptedRuns`); until then readers use the moved-aside copy.
  */
 export class OutputBackup {
   private constructor(private readonly dir: string, private readonly manifest: Manifest) {}
@@ -91,18 +88,24 @@ export class OutputBackup {
     await mkdir(dir, {recursive: true})
     const items: BackupItem[] = []
     for (const [i, out] of outs.entries()) {
-      items.push({original: out.abs, ...(existsSync(out.abs) ? {backup: path.join(dir, String(i))} : {})})
+      await recoverPath(out.abs)
+      const backup = !existsSync(out.abs) ? undefined : out.persist ? path.join(dir, String(i)) : siblingPath(out.abs, 'old')
+      items.push({original: out.abs, ...(backup ? {backup} : {})})
     }
     const manifest: Manifest = {pid: process.pid, stage, items}
     await writeJsonAtomic(path.join(dir, 'manifest.json'), manifest)
-    const backup = new OutputBackup(dir, manifest)
     for (const [i, item] of items.entries()) {
       if (!item.backup) continue
-      if (outs[i]!.persist) await cp(item.original, item.backup, {recursive: true, preserveTimestamps: true, verbatimSymlinks: true})
-      else item.backup = await moveAside(item.original, item.backup)
+      if (outs[i]!.persist) {
+        // Copied under another name and renamed, so a half-made copy is never taken for the backup.
+        await cp(item.original, `${item.backup}.partial`, {recursive: true, preserveTimestamps: true, verbatimSymlinks: true})
+        await rename(`${item.backup}.partial`, item.backup)
+      } else {
+        await rename(item.original, item.backup)
+      }
+      crashPoint(`backup ${item.original}`)
     }
-    await writeJsonAtomic(path.join(dir, 'manifest.json'), manifest)
-    return backup
+    return new OutputBackup(dir, manifest)
   }
 
   /** Records that the new outputs are complete, so a crash from here on keeps them. */
@@ -117,31 +120,31 @@ export class OutputBackup {
   }
 
   async discard(): Promise<void> {
-    for (const item of this.manifest.items) if (item.backup && !item.backup.startsWith(this.dir)) await rm(item.backup, {recursive: true, force: true})
-    await rm(this.dir, {recursive: true, force: true})
+    await discardBackups(this.dir, this.manifest.items)
   }
 }
 
-/** Renames into the backup folder; across filesystems, next to the output instead (a rename there is atomic). */
-async function moveAside(original: string, backup: string): Promise<string> {
-  try {
-    await rename(original, backup)
-    return backup
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error
-    const sibling = path.join(path.dirname(original), `.${path.basename(original)}.sentiops-backup-${randomBytes(4).toString('hex')}`)
-    await rename(original, sibling)
-    return sibling
-  }
+async function discardBackups(dir: string, items: BackupItem[]): Promise<void> {
+  for (const item of items) if (item.backup && !item.backup.startsWith(dir)) await discardPath(item.backup, item.original)
+  await rm(dir, {recursive: true, force: true})
 }
 
+/**
+ * Puts each backup back in place of what the stage left. A backup that is not there any more was never moved
+ * (the kill came first) or was already put back (by an earlier recovery, or a writer's `recoverPath`): the
+ * output is then left as it is. Nothing is deleted in place: it is renamed away first, so no kill leaves a
+ * half-deleted output.
+ */
 async function restoreItems(items: BackupItem[]): Promise<void> {
   for (const item of items) {
-    await rm(item.original, {recursive: true, force: true})
-    if (item.backup && existsSync(item.backup)) {
+    if (item.backup && !existsSync(item.backup)) continue
+    await discardPath(item.original)
+    if (item.backup) {
       await mkdir(path.dirname(item.original), {recursive: true})
       await rename(item.backup, item.original)
+      crashPoint(`restore ${item.original}`)
     }
+    await recoverPath(item.original)
   }
 }
 
@@ -168,7 +171,7 @@ export async function recoverInterruptedRuns(root: string): Promise<string[]> {
     }
     if (manifest && manifest.pid !== process.pid && Array.isArray(manifest.items)) {
       if (manifest.done) {
-        for (const item of manifest.items) if (item.backup && !item.backup.startsWith(dir)) await rm(item.backup, {recursive: true, force: true})
+        await discardBackups(dir, manifest.items)
       } else {
         await restoreItems(manifest.items)
         restored.push(manifest.stage)

@@ -2,7 +2,7 @@ import {stringify} from 'csv-stringify/sync'
 import type {Params} from '../config/params.js'
 import {readSplit, type LabeledRow} from '../data/index.js'
 import {DataError} from '../errors.js'
-import {writeFileAtomic} from '../fs/atomic.js'
+import {writeFilesAtomic} from '../fs/atomic.js'
 import type {Reporter} from '../reporter.js'
 import {createPreprocessor, keepForTraining} from '../text/index.js'
 import {stagePaths} from './paths.js'
@@ -38,8 +38,10 @@ export async function runPreprocess(params: Params, opts: {cwd: string; reporter
     throw new DataError(`preprocess: every training text is shorter than preprocess.min_length = ${params.preprocess.min_length} after cleaning`)
   }
   const csv = (rows: Array<[string, number]>) => stringify(rows, {header: true, columns: ['text', 'label']})
-  await writeFileAtomic(paths.interimTrain, csv(train.out))
-  await writeFileAtomic(paths.interimTest, csv(test.out))
+  await writeFilesAtomic([
+    {target: paths.interimTrain, data: csv(train.out)},
+    {target: paths.interimTest, data: csv(test.out)},
+  ])
   return {
     files: {train: paths.interimTrain, test: paths.interimTest},
     train: {rows: trainRows.length, kept: train.out.length, tooShort: train.tooShort},

@@ -5,9 +5,13 @@
  * A lock left by a crashed process is broken when its pid is gone (same host) or it is older than `staleMs`.
  */
 import {hostname} from 'node:os'
-import {open, readFile, rename, stat, unlink, link} from 'node:fs/promises'
+import {link, readFile, rename, stat, unlink, writeFile} from 'node:fs/promises'
+import path from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 import {UserError} from '../../errors.js'
+import {crashPoint} from '../../fs/crash-point.js'
+import {isProcessAlive} from '../../fs/process.js'
+import {stage, unstage} from './writer.js'
 
 export interface LockOptions {
   /** Give up after this long (default 30 s). */
@@ -37,16 +41,18 @@ async function acquire(lockFile: string, options: LockOptions): Promise<void> {
   const deadline = Date.now() + timeoutMs
   const me: LockOwner = {pid: process.pid, host: hostname(), time: Date.now()}
   for (let attempt = 0; ; attempt++) {
+    // The owner is written first and linked into place, so the lock never exists without it (a kill between
+    // creating and filling it would leave a lock that only ageing could break).
+    const root = path.dirname(lockFile)
+    const staged = await stage(root, tmp => writeFile(tmp, JSON.stringify({...me, time: Date.now()}), {flag: 'wx'}))
     try {
-      const fh = await open(lockFile, 'wx')
-      try {
-        await fh.writeFile(JSON.stringify({...me, time: Date.now()}))
-      } finally {
-        await fh.close()
-      }
+      await link(staged, lockFile)
+      crashPoint(`lock ${lockFile}`)
       return
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+    } finally {
+      await unstage(root, staged)
     }
     const owner = await readOwner(lockFile)
     if (owner && (await isAbandoned(lockFile, owner.parsed, staleMs))) {
@@ -76,21 +82,12 @@ async function readOwner(lockFile: string): Promise<{raw: string; parsed?: LockO
 }
 
 async function isAbandoned(lockFile: string, owner: LockOwner | undefined, staleMs: number): Promise<boolean> {
-  if (owner && owner.host === hostname() && !isAlive(owner.pid)) return true
+  if (owner && owner.host === hostname() && !isProcessAlive(owner.pid)) return true
   try {
     const s = await stat(lockFile)
     return Date.now() - s.mtimeMs > staleMs
   } catch {
     return false
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
   }
 }
 

@@ -6,6 +6,7 @@ import {randomInt, randomUUID} from 'node:crypto'
 import {cp, mkdir, readdir, readFile, rename, rm, stat, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 import {writeDirAtomic, writeFileAtomic} from '../../fs/atomic.js'
+import {crashPoint} from '../../fs/crash-point.js'
 import {UserError} from '../../errors.js'
 import {currentUser} from '../env-info.js'
 import {NotFoundError} from '../errors.js'
@@ -17,11 +18,11 @@ import type {
 } from '../store.js'
 import {checkArtifactPath, fileUriToPath, pathToFileUri} from '../uri.js'
 import {dumpMlflowYaml, readYamlMapping} from '../yaml.js'
-import {META_FILE, MODELS_DIR, RESERVED_EXPERIMENT_SUBDIRS, STAGING_PREFIX, TRASH_DIR} from './layout.js'
+import {LEGACY_STAGING_PREFIX, META_FILE, MODELS_DIR, RESERVED_EXPERIMENT_SUBDIRS, STAGING_DIR, TRASH_DIR} from './layout.js'
 import {experimentFromMeta, experimentToMeta, runFromMeta, runToMeta} from './meta.js'
 import type {FileStoreRoot} from './root.js'
 import {appendMetricLines, latestPoint, listKeys, metricLine, readMetricFile, readValueDir} from './values.js'
-import {createDirAtomicIn, exists, stagingPath, writeFileAtomicIn, writeFileOnceIn} from './writer.js'
+import {createDirAtomicIn, exists, stage, unstage, writeFileAtomicIn, writeFileOnceIn} from './writer.js'
 
 interface LocatedExperiment {
   experiment: Experiment
@@ -219,13 +220,13 @@ export class FileTrackingStore implements TrackingStore {
     }
     if (!(await exists(target))) {
       // A new artifact folder appears complete or not at all.
-      const staged = stagingPath(this.layout.root)
+      const staged = await stage(this.layout.root, tmp => cp(localDir, tmp, {recursive: true}))
       try {
-        await cp(localDir, staged, {recursive: true})
         await mkdir(path.dirname(target), {recursive: true})
         await rename(staged, target)
+        crashPoint(`publish ${target}`)
       } finally {
-        await rm(staged, {recursive: true, force: true})
+        await unstage(this.layout.root, staged)
       }
       return
     }
@@ -233,13 +234,13 @@ export class FileTrackingStore implements TrackingStore {
   }
 
   private async placeFile(from: string, to: string): Promise<void> {
-    const staged = stagingPath(this.layout.root)
+    const staged = await stage(this.layout.root, tmp => cp(from, tmp))
     try {
-      await cp(from, staged)
       await mkdir(path.dirname(to), {recursive: true})
       await rename(staged, to)
+      crashPoint(`publish ${to}`)
     } finally {
-      await rm(staged, {force: true})
+      await unstage(this.layout.root, staged)
     }
   }
 
@@ -337,7 +338,7 @@ function randomExperimentId(): string {
 async function subdirs(dir: string): Promise<string[]> {
   try {
     const entries = await readdir(dir, {withFileTypes: true})
-    return entries.filter(e => e.isDirectory() && !e.name.startsWith(STAGING_PREFIX)).map(e => e.name).sort()
+    return entries.filter(e => e.isDirectory() && e.name !== STAGING_DIR && !e.name.startsWith(LEGACY_STAGING_PREFIX)).map(e => e.name).sort()
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return []
     throw error

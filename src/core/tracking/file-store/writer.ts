@@ -1,31 +1,61 @@
 /**
  * Crash-safe writes into an MLflow file store. Like src/core/fs/atomic.ts (temp file + fsync + rename), but the
- * temp files and directories are staged in the store root under a dot name: a temp sibling inside `tags/`,
- * `params/` or `aliases/` would be read by MLflow as one more tag, param or alias.
+ * temp files and directories are staged in the store's STAGING_DIR: a temp sibling inside `tags/`, `params/` or
+ * `aliases/` would be read by MLflow as one more tag, param or alias, and a temp folder in an experiment or in
+ * the root as a malformed run or experiment.
  */
-import {randomBytes} from 'node:crypto'
-import {link, mkdir, open, readdir, rename, rm, stat, unlink} from 'node:fs/promises'
+import {createHash, randomBytes} from 'node:crypto'
+import {hostname} from 'node:os'
+import {link, mkdir, open, readdir, rename, rm, rmdir, stat} from 'node:fs/promises'
 import path from 'node:path'
-import {STAGING_PREFIX} from './layout.js'
+import {crashPoint} from '../../fs/crash-point.js'
+import {isProcessAlive} from '../../fs/process.js'
+import {LEGACY_STAGING_PREFIX, STAGING_DIR} from './layout.js'
 
 const STALE_STAGING_MS = 60 * 60 * 1000
+/** Staging names carry the host, so a pid is only checked on the machine it belongs to (stores can be shared). */
+const HOST_TAG = createHash('sha1').update(hostname()).digest('hex').slice(0, 8)
+const STAGING_NAME = /^([0-9a-f]{8})-(\d+)-[0-9a-f]+$/
 
-export function stagingPath(root: string): string {
-  return path.join(root, `${STAGING_PREFIX}${process.pid}-${randomBytes(6).toString('hex')}`)
+/**
+ * Creates a fresh entry in the store's staging folder with `create(tmp)` and returns its path. The folder exists
+ * only while something is staged (`unstage` removes it when empty), so a store at rest holds nothing of
+ * sentiops'; when another process removed it in between, it is made again.
+ */
+export async function stage(root: string, create: (tmp: string) => Promise<unknown>): Promise<string> {
+  const dir = path.join(root, STAGING_DIR)
+  for (let attempt = 0; ; attempt++) {
+    const tmp = path.join(dir, `${HOST_TAG}-${process.pid}-${randomBytes(6).toString('hex')}`)
+    try {
+      await mkdir(dir, {recursive: true})
+      await create(tmp)
+      return tmp
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 20) throw error
+    }
+  }
+}
+
+/** Removes a staged entry (if still there) and the staging folder when nothing else is staged. */
+export async function unstage(root: string, tmp: string): Promise<void> {
+  await rm(tmp, {recursive: true, force: true})
+  await rmdir(path.join(root, STAGING_DIR)).catch(() => undefined)
 }
 
 async function writeStaged(root: string, data: string | Uint8Array): Promise<string> {
-  const tmp = stagingPath(root)
-  const fh = await open(tmp, 'wx')
-  try {
-    await fh.writeFile(data)
-    await fh.sync()
-  } catch (error) {
+  const tmp = await stage(root, async p => {
+    const fh = await open(p, 'wx')
+    try {
+      await fh.writeFile(data)
+      await fh.sync()
+    } catch (error) {
+      await fh.close()
+      await rm(p, {force: true})
+      throw error
+    }
     await fh.close()
-    await rm(tmp, {force: true})
-    throw error
-  }
-  await fh.close()
+  })
+  crashPoint(`stage ${tmp}`)
   return tmp
 }
 
@@ -35,9 +65,9 @@ export async function writeFileAtomicIn(root: string, target: string, data: stri
   try {
     await mkdir(path.dirname(target), {recursive: true})
     await rename(tmp, target)
-  } catch (error) {
-    await rm(tmp, {force: true})
-    throw error
+    crashPoint(`publish ${target}`)
+  } finally {
+    await unstage(root, tmp)
   }
 }
 
@@ -50,12 +80,13 @@ export async function writeFileOnceIn(root: string, target: string, data: string
   try {
     await mkdir(path.dirname(target), {recursive: true})
     await link(tmp, target)
+    crashPoint(`publish ${target}`)
     return true
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false
     throw error
   } finally {
-    await unlink(tmp).catch(() => undefined)
+    await unstage(root, tmp)
   }
 }
 
@@ -64,20 +95,21 @@ export async function writeFileOnceIn(root: string, target: string, data: string
  * directory or a complete one. Returns false (and discards the build) when `target` already exists.
  */
 export async function createDirAtomicIn(root: string, target: string, fill: (dir: string) => Promise<void>): Promise<boolean> {
-  const tmp = stagingPath(root)
-  await mkdir(tmp)
+  const tmp = await stage(root, p => mkdir(p))
   try {
     await fill(tmp)
+    crashPoint(`stage ${tmp}`)
     await mkdir(path.dirname(target), {recursive: true})
     if (await exists(target)) return false
     await rename(tmp, target)
+    crashPoint(`publish ${target}`)
     return true
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     if (code === 'ENOTEMPTY' || code === 'EEXIST') return false
     throw error
   } finally {
-    await rm(tmp, {recursive: true, force: true})
+    await unstage(root, tmp)
   }
 }
 
@@ -91,22 +123,27 @@ export async function exists(p: string): Promise<boolean> {
   }
 }
 
-/** Removes staging leftovers of crashed processes (older than an hour, so live writers are never touched). */
+/**
+ * Removes staging leftovers of killed processes: at once when the process is gone from this machine, after an
+ * hour otherwise (another machine sharing the store may still be writing). Folders that earlier builds staged
+ * directly in the root go too, since MLflow would take them for experiments.
+ */
 export async function removeStaleStaging(root: string, now = Date.now()): Promise<void> {
-  let names: string[]
-  try {
-    names = await readdir(root)
-  } catch {
-    return
+  const staging = path.join(root, STAGING_DIR)
+  const candidates: Array<{p: string; deadOwner: boolean}> = []
+  for (const name of await readdir(staging).catch(() => [] as string[])) {
+    const m = STAGING_NAME.exec(name)
+    candidates.push({p: path.join(staging, name), deadOwner: Boolean(m && m[1] === HOST_TAG && Number(m[2]) !== process.pid && !isProcessAlive(Number(m[2])))})
   }
-  for (const name of names) {
-    if (!name.startsWith(STAGING_PREFIX)) continue
-    const p = path.join(root, name)
+  for (const name of await readdir(root).catch(() => [] as string[])) {
+    if (name.startsWith(LEGACY_STAGING_PREFIX)) candidates.push({p: path.join(root, name), deadOwner: false})
+  }
+  for (const {p, deadOwner} of candidates) {
     try {
-      const s = await stat(p)
-      if (now - s.mtimeMs > STALE_STAGING_MS) await rm(p, {recursive: true, force: true})
+      if (deadOwner || now - (await stat(p)).mtimeMs > STALE_STAGING_MS) await rm(p, {recursive: true, force: true})
     } catch {
       // Gone already, or owned by someone else: nothing to clean.
     }
   }
+  await rmdir(staging).catch(() => undefined)
 }
