@@ -3,27 +3,10 @@ import path from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {StageFailedError, reproduce, shellInvocation, type ReproResult, type ReproduceOptions, type StageRunner} from '../../src/core/pipeline/index.js'
 import {OutputBackup} from '../../src/core/pipeline/workspace.js'
+import {PREPARE_TRAIN, PREPARE_TRAIN_PARAMS} from './fixtures.js'
 import {quietRunner, read, recordingReporter, snapshot, tempDir, writeFiles} from './helpers.js'
 
-const PIPELINE = `stages:
-  prepare:
-    cmd: mkdir -p data && cp raw.txt data/clean.txt
-    deps:
-      - raw.txt
-    params:
-      - prepare.lower
-    outs:
-      - data
-  train:
-    cmd: cat data/clean.txt > model.txt && echo \${train.lr} >> model.txt
-    deps:
-      - data
-    params:
-      - train.lr
-      - train.epochs
-    outs:
-      - model.txt
-  evaluate:
+const PIPELINE = `${PREPARE_TRAIN}  evaluate:
     cmd: printf 1 > metrics.json
     deps:
       - model.txt
@@ -32,7 +15,7 @@ const PIPELINE = `stages:
           cache: false
 `
 
-const PARAMS = 'prepare:\n  lower: 1\ntrain:\n  lr: 0.1\n  epochs: 2\n'
+const PARAMS = PREPARE_TRAIN_PARAMS
 
 /** dvc.lock for PIPELINE as DVC 3 writes it (md5s of "foo", of the data/ listing, of "foo0.1\n" and of "1"). */
 const EXPECTED_LOCK = `schema: '2.0'

@@ -1,5 +1,6 @@
 import {readFile} from 'node:fs/promises'
 import path from 'node:path'
+import {ConfigError} from '../errors.js'
 import {DEFAULT_PARSING, type ParsingConfig} from './interpolate.js'
 
 export const DVC_DIR = '.dvc'
@@ -8,7 +9,24 @@ export const DVC_DIR = '.dvc'
 export interface DvcConfig {
   /** Absolute cache directory (`cache.dir`, default .dvc/cache). */
   cacheDir: string
+  /** `cache.type`: how outputs and cache objects share bytes, tried in order (DVC's default `reflink,copy`). */
+  cacheTypes: LinkType[]
   parsing: ParsingConfig
+}
+
+export type LinkType = 'reflink' | 'hardlink' | 'symlink' | 'copy'
+const LINK_TYPES: readonly string[] = ['reflink', 'hardlink', 'symlink', 'copy']
+export const DEFAULT_CACHE_TYPES: LinkType[] = ['reflink', 'copy']
+
+/** `cache.type` as DVC reads it: a comma-separated list of link types (a Python-style list also works). */
+export function parseCacheTypes(value: string | undefined): LinkType[] {
+  if (value === undefined || value.trim() === '') return DEFAULT_CACHE_TYPES
+  const types = value.replace(/^\[|\]$/g, '').split(',').map(t => t.trim().replace(/^(['"])(.*)\1$/, '$2')).filter(Boolean)
+  const bad = types.filter(t => !LINK_TYPES.includes(t))
+  if (bad.length > 0 || types.length === 0) {
+    throw new ConfigError(`.dvc/config: cache.type '${value}' is not valid; use a comma-separated list of ${LINK_TYPES.join(', ')} (DVC's default: reflink,copy)`)
+  }
+  return types as LinkType[]
 }
 
 export async function readDvcConfig(root: string): Promise<DvcConfig> {
@@ -27,6 +45,7 @@ export async function readDvcConfig(root: string): Promise<DvcConfig> {
   return {
     // A relative cache.dir is relative to the .dvc directory holding the config file.
     cacheDir: cacheDir ? path.resolve(dvcDir, cacheDir) : path.join(dvcDir, 'cache'),
+    cacheTypes: parseCacheTypes(merged.get('cache')?.get('type')),
     parsing: {
       bool: bool === 'boolean_optional' ? 'boolean_optional' : DEFAULT_PARSING.bool,
       list: list === 'append' ? 'append' : DEFAULT_PARSING.list,

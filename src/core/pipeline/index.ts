@@ -3,7 +3,7 @@
  * and writes dvc.lock and the DVC cache exactly as DVC 3 would, so `dvc repro`/`dvc status` and
  * `sentiops repro` agree on what is up to date.
  */
-export {reproduce, commandLines, StageFailedError, type ReproduceOptions} from './reproduce.js'
+export {reproduce, reproUpToDate, commandLines, StageFailedError, type ReproduceOptions, type UpToDateOptions} from './reproduce.js'
 export {loadPipeline, validatePipelineText, PIPELINE_FILE, type LoadPipelineOptions} from './dvcyaml.js'
 export {buildGraph, planStages, type StageGraph, type PlanOptions} from './graph.js'
 export {hashFile, hashDir, dirListingJson, pythonJsonString, Hasher, type PathDigest, type FileDigest, type DirDigest} from './hash.js'

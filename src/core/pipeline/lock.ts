@@ -4,7 +4,7 @@
  * (outs, metrics and plots together, sorted by path); each path entry `path`, `hash: md5`, `md5`, `size`,
  * `nfiles`, `isexec`. Only the entry of the stage that ran is replaced; an unchanged entry is not rewritten.
  */
-import {readFile} from 'node:fs/promises'
+import {readFile, stat} from 'node:fs/promises'
 import path from 'node:path'
 import {ConfigError} from '../errors.js'
 import {writeFileAtomic} from '../fs/atomic.js'
@@ -34,12 +34,36 @@ export interface LockEntry {
   outs: LockedPath[]
 }
 
+/**
+ * dvc.lock read once and kept in memory: `put` replaces an entry and writes the file. If the file changed on
+ * disk since it was read or written here, it is read again first, so an entry written by someone else is kept.
+ */
 export class Lockfile {
-  private constructor(readonly file: string, private readonly stages: PyMap) {}
+  private constructor(readonly file: string, private stages: PyMap, private diskStamp: string | undefined) {}
 
   static async read(root: string): Promise<Lockfile> {
     const file = path.join(root, LOCK_FILE)
-    return new Lockfile(file, await readStages(file))
+    const before = await fileStamp(file)
+    return new Lockfile(file, await readStages(file), before)
+  }
+
+  /**
+   * Replaces one stage's entry (an existing stage keeps its place, a new one is appended) and writes the file
+   * atomically. An entry equal to the recorded one leaves the file untouched.
+   */
+  async put(name: string, entry: PyMap): Promise<'created' | 'updated' | 'unchanged'> {
+    const now = await fileStamp(this.file)
+    if (now === undefined || now !== this.diskStamp) {
+      this.stages = await readStages(this.file)
+      this.diskStamp = now
+    }
+    const existing = this.stages.get(name)
+    if (existing !== undefined && pyEquals(existing, entry)) return 'unchanged'
+    const isNew = this.stages.size === 0
+    this.stages.set(name, entry)
+    await writeFileAtomic(this.file, renderLock(this.stages))
+    this.diskStamp = await fileStamp(this.file)
+    return isNew ? 'created' : 'updated'
   }
 
   has(name: string): boolean {
@@ -50,6 +74,17 @@ export class Lockfile {
     const raw = this.stages.get(name)
     if (raw === undefined) return undefined
     return parseEntry(raw, `${LOCK_FILE}: stages.${name}`)
+  }
+}
+
+/** Identity of the file's current contents (undefined when missing): inode, size, mtime and ctime. */
+async function fileStamp(file: string): Promise<string | undefined> {
+  try {
+    const st = await stat(file, {bigint: true})
+    return `${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw error
   }
 }
 
@@ -156,17 +191,7 @@ export function renderLock(stages: PyMap): string {
   return dumpYaml(new Map<PyScalar, PyValue>([['schema', SCHEMA_VERSION], ['stages', stages]]))
 }
 
-/**
- * Replaces one stage's entry in dvc.lock (an existing stage keeps its place, a new one is appended) and writes
- * the file atomically. Returns what happened; an entry equal to the recorded one leaves the file untouched.
- */
+/** Replaces one stage's entry in dvc.lock (`Lockfile.put`). */
 export async function writeLockEntry(root: string, name: string, entry: PyMap): Promise<'created' | 'updated' | 'unchanged'> {
-  const file = path.join(root, LOCK_FILE)
-  const stages = await readStages(file)
-  const existing = stages.get(name)
-  if (existing !== undefined && pyEquals(existing, entry)) return 'unchanged'
-  const isNew = stages.size === 0
-  stages.set(name, entry)
-  await writeFileAtomic(file, renderLock(stages))
-  return isNew ? 'created' : 'updated'
+  return (await Lockfile.read(root)).put(name, entry)
 }

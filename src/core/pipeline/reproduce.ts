@@ -2,22 +2,24 @@
  * `repro`: evaluates the stages in dependency order and runs the ones that changed, the way `dvc repro` does,
  * so that afterwards both `sentiops repro` and `dvc status` find the pipeline up to date.
  */
+import {readFileSync} from 'node:fs'
 import path from 'node:path'
 import {EXIT_CODES, SentiopsError, UserError, isSentiopsError} from '../errors.js'
 import {silentReporter, type Reporter} from '../reporter.js'
-import {DvcCache} from './cache.js'
+import {DvcCache, unprotect} from './cache.js'
 import {DVC_DIR, readDvcConfig} from './dvc-config.js'
 import {DvcIgnore} from './dvcignore.js'
 import {loadPipeline} from './dvcyaml.js'
 import {buildGraph, planStages, type StageGraph} from './graph.js'
 import {Hasher, type PathDigest} from './hash.js'
-import {Lockfile, LOCK_FILE, buildLockEntry, writeLockEntry} from './lock.js'
+import {Lockfile, LOCK_FILE, buildLockEntry} from './lock.js'
 import {Md5State} from './md5-state.js'
+import {RACY_NS, checkStamp, clearStamp, stampKey, writeStamp} from './noop-stamp.js'
 import {ParamsFiles} from './params-file.js'
 import {getDotted, type PyMap} from './pyvalue.js'
 import {StageCommandError, shellRunner} from './runner.js'
 import {stageReasons, type StatusContext} from './status.js'
-import type {ReproResult, Stage, StagePlan, StageRunner} from './types.js'
+import type {Pipeline, ReproResult, Stage, StagePlan, StageRunner} from './types.js'
 import {OutputBackup, acquireRepoLock, ensureDvcDir, gitignoreOutput, recoverInterruptedRuns} from './workspace.js'
 
 export interface ReproduceOptions {
@@ -39,6 +41,27 @@ export interface ReproduceOptions {
   runner?: StageRunner
   reporter?: Reporter
   signal?: AbortSignal
+  /** How long before a check a file must have last changed for the no-op stamp to trust its stat (tests). */
+  racyNs?: bigint
+  /**
+   * Kept with the no-op stamp and returned by `reproUpToDate` (e.g. output paths the caller took from params,
+   * so that an up-to-date run need not load them again). Must depend only on params and the pipeline files.
+   */
+  stampExtra?: unknown
+}
+
+export type UpToDateOptions = Pick<ReproduceOptions, 'cwd' | 'targets' | 'downstream' | 'paramOverrides' | 'reporter'>
+
+/**
+ * The result of a no-op `repro` when the stamp of the last full check still holds (every file it read stats the
+ * same), printing the same skip lines; undefined when the full check is needed. Parses no YAML, hashes nothing.
+ */
+export function reproUpToDate(options: UpToDateOptions): (ReproResult & {extra?: unknown}) | undefined {
+  const root = path.resolve(options.cwd)
+  const found = checkStamp(root, stampKey(root, {targets: options.targets, downstream: options.downstream, overrides: options.paramOverrides ?? []}))
+  if (!found) return undefined
+  for (const name of found.stages) (options.reporter ?? silentReporter).info(`Stage '${name}' didn't change, skipping`)
+  return {stages: found.stages.map(name => ({name, willRun: false, reasons: [], status: 'skipped'})), lockFile: path.join(root, LOCK_FILE), fastCheck: true, extra: found.extra}
 }
 
 /** A stage failed: the run stopped there; the failed stage's previous outputs and lock entry are intact. */
@@ -67,17 +90,24 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproResult>
   const reporter = options.reporter ?? silentReporter
   const root = path.resolve(options.cwd)
   const overrides = options.paramOverrides ?? []
+  const checkStartedNs = BigInt(Date.now()) * 1_000_000n
+  const key = stampKey(root, {targets: options.targets, downstream: options.downstream, overrides})
+  const lockFile = path.join(root, LOCK_FILE)
+  if (!options.force && !options.dryRun) {
+    const upToDate = reproUpToDate(options)
+    if (upToDate) return {stages: upToDate.stages, lockFile, fastCheck: true}
+  }
   const pipeline = await loadPipeline(root, {paramOverrides: overrides})
   const graph = buildGraph(pipeline)
   const order = planStages(graph, {targets: options.targets, downstream: options.downstream})
   const config = await readDvcConfig(root)
-  const lockFile = path.join(root, LOCK_FILE)
   const dryRun = Boolean(options.dryRun)
 
   let release: (() => Promise<void>) | undefined
   if (!dryRun) {
     if (await ensureDvcDir(root)) reporter.info(`Initialized ${DVC_DIR}/ (cache and settings for DVC-compatible runs)`)
     release = await acquireRepoLock(root)
+    await clearStamp(root)
   }
   try {
     if (!dryRun) {
@@ -88,15 +118,26 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproResult>
     const ctx: StatusContext = {
       root,
       hasher: new Hasher({state, ignore: new DvcIgnore(root)}),
-      cache: new DvcCache(config.cacheDir),
+      cache: new DvcCache(config.cacheDir, config.cacheTypes),
       params: new ParamsFiles(root, overrides),
     }
     const run = new Run(graph, ctx, options, reporter, lockFile)
+    let result: ReproResult
     try {
-      return await run.all(order)
+      result = await run.all(order)
     } finally {
       if (!dryRun) await state.save()
     }
+    if (!dryRun && !options.force && result.stages.every(s => s.status === 'skipped')) {
+      // Best effort: without a stamp the next run only does the full check again.
+      try {
+        const paths = await stampPaths(pipeline, order, await run.lock(), ctx.cache)
+        if (paths) await writeStamp(root, key, {stages: order.map(s => s.name), extra: options.stampExtra}, paths, checkStartedNs, options.racyNs ?? RACY_NS)
+      } catch (error) {
+        reporter.debug(`no up-to-date stamp written: ${error instanceof Error ? error.message : String(error)}`)
+      }
+    }
+    return result
   } finally {
     await release?.()
   }
@@ -108,6 +149,7 @@ class Run {
   private readonly results: StageResult[] = []
   private readonly willRunInDryRun = new Set<string>()
   private readonly runner: StageRunner
+  private lockfile?: Promise<Lockfile>
 
   constructor(
     private readonly graph: StageGraph,
@@ -117,6 +159,12 @@ class Run {
     private readonly lockFile: string,
   ) {
     this.runner = options.runner ?? shellRunner
+  }
+
+  /** dvc.lock, read once per run and kept up to date as entries are written. */
+  lock(): Promise<Lockfile> {
+    this.lockfile ??= Lockfile.read(this.ctx.root)
+    return this.lockfile
   }
 
   async all(order: Stage[]): Promise<ReproResult> {
@@ -152,7 +200,7 @@ class Run {
 
   private async plan(stage: Stage): Promise<StagePlan> {
     if (this.options.force) return {name: stage.name, willRun: true, reasons: ['forced']}
-    const lock = (await Lockfile.read(this.ctx.root)).entry(stage.name)
+    const lock = (await this.lock()).entry(stage.name)
     const reasons = await stageReasons(stage, lock, this.ctx)
     if (this.options.dryRun) {
       // Nothing runs in a dry run, so say which inputs an upstream stage that would run is going to rebuild.
@@ -175,6 +223,8 @@ class Run {
     await this.inputs(stage)
     const backup = await OutputBackup.create(this.ctx.root, stage.name, outs.map(o => ({abs: o.abs, persist: o.persist})))
     try {
+      // A persist output the stage keeps working on must not be a hardlink or symlink into the cache.
+      for (const out of outs) if (out.persist) await unprotect(out.abs)
       this.reporter.info(`Running stage '${stage.name}':`)
       const env: NodeJS.ProcessEnv = {
         ...process.env,
@@ -248,10 +298,50 @@ class Run {
       await gitignoreOutput(abs)
     }
     await beforeLock?.()
-    const written = await writeLockEntry(this.ctx.root, stage.name, buildLockEntry({cmd: stage.cmd, deps, params, outs}))
+    const written = await (await this.lock()).put(stage.name, buildLockEntry({cmd: stage.cmd, deps, params, outs}))
     if (written === 'created') this.reporter.info(`Generating lock file '${LOCK_FILE}'`)
     else if (written === 'updated') this.reporter.info(`Updating lock file '${LOCK_FILE}'`)
   }
+}
+
+/**
+ * Every file the status of `stages` depends on, for the no-op stamp; undefined when dvc.yaml loads `vars`
+ * files (which the loaded pipeline does not list).
+ */
+async function stampPaths(pipeline: Pipeline, stages: Stage[], lock: Lockfile, cache: DvcCache): Promise<string[] | undefined> {
+  const root = pipeline.root
+  if (/\bvars\b/.test(readFileSync(pipeline.file, 'utf8'))) return undefined
+  const paths = new Set<string>([pipeline.file, path.join(root, LOCK_FILE), path.join(root, 'params.yaml'), path.join(root, DVC_DIR, 'config'), path.join(root, DVC_DIR, 'config.local')])
+  const addWithIgnores = (abs: string) => {
+    paths.add(abs)
+    // The .dvcignore of every folder from the root down to the path's folder.
+    for (let dir = path.dirname(abs); ; dir = path.dirname(dir)) {
+      const rel = path.relative(root, dir)
+      if (rel.startsWith('..') || path.isAbsolute(rel)) break
+      paths.add(path.join(dir, '.dvcignore'))
+      if (rel === '') break
+    }
+  }
+  for (const stage of stages) {
+    const dir = path.resolve(root, stage.wdir)
+    for (const spec of stage.params) paths.add(path.resolve(dir, spec.file))
+    for (const used of stage.interpolated) paths.add(path.resolve(root, used.file)).add(path.resolve(dir, used.file))
+    for (const dep of stage.deps) addWithIgnores(path.resolve(dir, dep))
+    const entry = lock.entry(stage.name)
+    for (const out of stage.outs) {
+      addWithIgnores(path.resolve(dir, out.path))
+      const md5 = entry?.outs.find(o => o.path === out.path)?.md5
+      if (!out.cache || !md5 || !/^[0-9a-f]{32}(\.dir)?$/.test(md5)) continue
+      paths.add(cache.objectPath(md5))
+      if (!md5.endsWith('.dir')) continue
+      try {
+        for (const item of JSON.parse(readFileSync(cache.objectPath(md5), 'utf8')) as Array<{md5: string}>) paths.add(cache.objectPath(item.md5))
+      } catch {
+        return undefined
+      }
+    }
+  }
+  return [...paths]
 }
 
 /** The shell command lines of a stage: each list item, or each line of the string (Python's splitlines). */

@@ -67,4 +67,6 @@ export interface ReproResult {
   stages: Array<StagePlan & {status: StageStatus; seconds?: number}>
   /** Absolute path of dvc.lock. */
   lockFile: string
+  /** Every stage was found up to date by the stat stamp of the last full check (no YAML parsed, nothing hashed). */
+  fastCheck?: boolean
 }

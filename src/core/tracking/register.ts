@@ -7,6 +7,7 @@
 import {readFile, stat} from 'node:fs/promises'
 import path from 'node:path'
 import {GateRejectedError, UsageError, UserError} from '../errors.js'
+import {readablePath} from '../fs/atomic.js'
 import {silentReporter, type Reporter} from '../reporter.js'
 import {currentUser} from './env-info.js'
 import {isAlreadyExists, isNotFound} from './errors.js'
@@ -225,7 +226,8 @@ async function logBundleRun(options: RegisterOptions, plan: Plan, metrics: Recor
 export async function readMetricsFile(file: string, required: boolean): Promise<Record<string, number>> {
   let text: string
   try {
-    text = await readFile(file, 'utf8')
+    // While evaluate rewrites it (or after evaluate was killed), the previous version sits next to it.
+    text = await readFile(await readablePath(file), 'utf8')
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     if (code === 'ENOENT' && !required) return {}
