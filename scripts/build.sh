@@ -20,6 +20,9 @@ build() {
   npx esbuild "$tmp/help-fast-entry.js" --bundle --platform=node --format=cjs --target=node20 \
     --external:typescript --external:ts-node --log-level=warning --outfile="$tmp/help-fast.cjs"
   rm "$tmp/help-fast-entry.js"
+  node scripts/gen-code-cache.mjs "$tmp"
+  # Every other command from dist/bundle/ (scripts/gen-cli-bundle.mjs; bin/run.js falls back to dist/commands/).
+  node scripts/gen-cli-bundle.mjs "$tmp"
   rm -rf dist.old
   [ -d dist ] && mv dist dist.old
   mv "$tmp" dist

@@ -5,10 +5,10 @@
  */
 import {readFile} from 'node:fs/promises'
 import path from 'node:path'
-import {Ajv, type ErrorObject, type ValidateFunction} from 'ajv'
+import type {ErrorObject} from 'ajv'
 import {ConfigError, UserError} from '../errors.js'
 import {readDvcConfig} from './dvc-config.js'
-import {dvcYamlSchema} from './dvc-yaml-schema.js'
+import * as validators from './dvc-yaml-validator.generated.js'
 import {
   Context, CtxDict, CtxList, CtxValue, InterpolationError, expressionsIn, keyText, parseExpression, sourceName, toNode, toStr,
   type CtxInput, type ParsingConfig,
@@ -81,30 +81,14 @@ function keyLine(parsed: ParsedDocument, segments: readonly Segment[], key: stri
 
 // ---------------------------------------------------------------------------------------------- validation
 
-interface Validators {
-  top: ValidateFunction
-  definitions: Record<'Stage' | 'ForeachDo' | 'Matrix', ValidateFunction>
-}
-
-let validators: Validators | undefined
-
-function getValidators(): Validators {
-  if (validators) return validators
-  const ajv = new Ajv({allErrors: true, strict: false, verbose: true})
-  ajv.addSchema(dvcYamlSchema, 'dvcyaml')
-  const definition = (name: string) => ajv.compile({$ref: `dvcyaml#/definitions/${name}`})
-  validators = {
-    top: ajv.getSchema('dvcyaml')!,
-    definitions: {Stage: definition('Stage'), ForeachDo: definition('ForeachDo'), Matrix: definition('Matrix')},
-  }
-  return validators
-}
+// The validators of ./dvc-yaml-schema.ts are generated ahead of time (scripts/gen-dvcyaml-validator.mjs): no Ajv
+// import or schema compile when a command reads dvc.yaml.
+type ValidateFunction = typeof validators.top
 
 function validateParsed(parsed: ParsedDocument, fileName: string): void {
   if (!isPyMap(parsed.value)) throw new ConfigError(`${fileName}: the top level must be a mapping with a 'stages' key`)
   const data = toSchemaJson(parsed.value) as Record<string, unknown>
-  const {top, definitions} = getValidators()
-  const topErrors = schemaErrors(top, data)
+  const topErrors = schemaErrors(validators.top, data)
   if (topErrors.length === 0) return
   // oneOf over three stage shapes buries the useful message: validate each stage against the shape it is meant to be.
   const stages = data.stages
@@ -112,7 +96,7 @@ function validateParsed(parsed: ParsedDocument, fileName: string): void {
     for (const [name, stage] of Object.entries(stages as Record<string, unknown>)) {
       const keys = stage && typeof stage === 'object' ? Object.keys(stage) : []
       const shape = keys.includes('matrix') ? 'Matrix' : keys.includes('foreach') || keys.includes('do') ? 'ForeachDo' : 'Stage'
-      const errors = schemaErrors(definitions[shape], stage)
+      const errors = schemaErrors(validators[shape], stage)
       if (errors.length > 0) throw schemaError(parsed, fileName, data, errors, ['stages', name])
     }
   }
