@@ -51,6 +51,22 @@ describe('sentiops repro on the built-in data (end to end, real binary)', () => 
     expect(JSON.parse(again.stdout).result.stages.every((s: {status: string}) => s.status === 'skipped')).toBe(true)
   })
 
+  it('a no-op repro answered from the stat stamp prints what the full check prints; a changed --set still runs', async () => {
+    // The stamp trusts only files older than 2 s (like DVC's state db, against same-second edits).
+    await new Promise(resolve => setTimeout(resolve, 2_100))
+    const full = sentiops(['repro'], {cwd: project})
+    const fast = sentiops(['repro'], {cwd: project})
+    expect(fast.code, fast.stderr).toBe(0)
+    expect(fast.stdout).toBe(full.stdout)
+    expect(fast.stdout).toMatch(/^skipped\s+evaluate$/m)
+    expect(fast.stdout).toMatch(/^metrics: reports\/metrics\.json {2}accuracy 0\.\d+/m)
+    const json = JSON.parse(sentiops(['repro', '--json'], {cwd: project}).stdout)
+    expect(json.result.fastCheck).toBe(true)
+    const changed = sentiops(['repro', '--dry-run', '--json', '--set', 'train.lr.C=7'], {cwd: project})
+    const stages = JSON.parse(changed.stdout).result.stages as Array<{name: string; willRun: boolean}>
+    expect(stages.filter(s => s.willRun).map(s => s.name)).toEqual(['train', 'evaluate'])
+  })
+
   it('--dry-run with --set names the param that changed and runs nothing', async () => {
     const before = await readFile(path.join(project, 'dvc.lock'), 'utf8')
     const dry = sentiops(['repro', '--dry-run', '--set', 'train.algorithm=mnb'], {cwd: project})
