@@ -45,7 +45,7 @@ export async function loadParams(options: LoadParamsOptions = {}): Promise<Loade
   const warnings: string[] = []
   try {
     const text = await readFile(file, 'utf8')
-    const parsed = readParamsText(text, file)
+    const parsed = parsedParams(text, file)
     raw = parsed.value ?? {}
     warnings.push(...parsed.warnings)
   } catch (error) {
@@ -61,6 +61,20 @@ export async function loadParams(options: LoadParamsOptions = {}): Promise<Loade
   }
   warnings.push(...sectionTypoWarnings(raw, used ? displayName(used) : 'params'))
   return {params: validateParams(raw, used ? displayName(used) : 'params'), file: used, warnings}
+}
+
+/**
+ * A repro loads params once for itself and once per in-process stage: parse each distinct text once. Keyed by the
+ * text itself (never stale); a copy is returned because overrides and defaults are applied in place.
+ */
+const parsedTexts = new Map<string, {text: string; parsed: {value: unknown; warnings: string[]}}>()
+function parsedParams(text: string, file: string): {value: unknown; warnings: string[]} {
+  let hit = parsedTexts.get(file)
+  if (hit?.text !== text) {
+    hit = {text, parsed: readParamsText(text, file)}
+    parsedTexts.set(file, hit)
+  }
+  return {value: structuredClone(hit.parsed.value), warnings: [...hit.parsed.warnings]}
 }
 
 /** Validates a raw params object (filling defaults in place) and returns it typed. */
