@@ -1,4 +1,5 @@
-import {mkdtemp} from 'node:fs/promises'
+import {createHash} from 'node:crypto'
+import {mkdtemp, readFile, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
@@ -92,6 +93,35 @@ describe('vectorizer', () => {
     expect(vectorizer.state.vocabulary).toEqual(oracle(control, 2, 4))
   })
 
+  it('counts every n-gram of split(" "): empty tokens, long tokens, thousands of distinct tokens (string oracle)', () => {
+    // 6,000 distinct words (the token table grows several times), some long enough that V8 would slice them,
+    // double spaces and spaces at the ends (empty tokens, as split(' ') gives them).
+    let state = 99
+    const next = () => (state = (state * 48271) % 2147483647)
+    const word = () => (next() % 10 === 0 ? `supercalifragilistic${next() % 50}` : next() % 25 === 0 ? '' : `w${next() % 6000}`)
+    const docs = Array.from({length: 4000}, () => Array.from({length: next() % 30}, word).join(' '))
+    docs.push('', ' ', 'a  b ', ' a')
+    const {vectorizer, X} = Vectorizer.fitTransform(docs, {...base, method: 'bow', ngram_min: 1, ngram_max: 2, max_features: 0, min_df: 1, max_df: 1})
+    const terms = vectorizer.state.vocabulary
+    const rowCounts = (m: typeof X, d: number) => {
+      const counts = new Map<string, number>()
+      for (let p = m.indptr[d]; p < m.indptr[d + 1]; p++) counts.set(terms[m.indices[p]], m.data[p])
+      return counts
+    }
+    const oracle = (doc: string) => {
+      const counts = new Map<string, number>()
+      for (const g of ngrams(doc, 1, 2)) counts.set(g, (counts.get(g) ?? 0) + 1)
+      return counts
+    }
+    expect(new Set(terms).size).toBe(terms.length)
+    expect(X.indices.length).toBe(X.indptr[X.rows])
+    for (let d = 0; d < docs.length; d++) expect(rowCounts(X, d)).toEqual(oracle(docs[d]))
+    const again = vectorizer.transform(docs)
+    for (let d = 0; d < docs.length; d++) expect(rowCounts(again, d)).toEqual(oracle(docs[d]))
+    expect(vectorizer.tokenId('supercalifragilistic7')).toBeGreaterThanOrEqual(0)
+    expect(vectorizer.tokenId('supercalifragilistic')).toBe(-1)
+  })
+
   it('explains an empty vocabulary', () => {
     expect(() => Vectorizer.fitTransform(['a', 'b'], {...base, min_df: 5})).toThrow(/no term is left after min_df=5/)
   })
@@ -114,5 +144,28 @@ describe('sparse matrices', () => {
     const back = await readCsrFile(file)
     expect(toDense(back.X)).toEqual(toDense(m))
     expect(Array.from(back.labels)).toEqual([1, 0, 1])
+  })
+
+  it('reads the values back whether or not they fall on an 8-byte boundary of the file', async () => {
+    // The values follow rows + 1 + nnz int32s: an odd sum puts them off the 8-byte grid a Float64Array needs.
+    const dir = await mkdtemp(path.join(tmpdir(), 'sentiops-csr-'))
+    for (const entries of [[[0, 0.5]], [[0, 0.5], [2, -1.25]]] as const) {
+      const rows = [new Map<number, number>(entries), new Map<number, number>([[1, 3]])]
+      const x = csrFromRows(rows, 3)
+      await writeCsrFile(path.join(dir, 'x.csr'), x, Int32Array.of(0, 1))
+      const back = await readCsrFile(path.join(dir, 'x.csr'))
+      expect(toDense(back.X)).toEqual([[0, 1, 2].map(c => rows[0].get(c) ?? 0), [0, 3, 0]])
+      expect(Array.from(back.X.indptr)).toEqual([0, entries.length, entries.length + 1])
+      expect(Array.from(back.labels)).toEqual([0, 1])
+    }
+    const whole = await readFile(path.join(dir, 'x.csr'))
+    expect((await readCsrFile(path.join(dir, 'x.csr'))).md5).toBe(createHash('md5').update(whole).digest('hex'))
+    await writeFile(path.join(dir, 'longer.csr'), Buffer.concat([whole, Buffer.from('tail')]))
+    expect((await readCsrFile(path.join(dir, 'longer.csr'))).md5).toBe(createHash('md5').update(Buffer.concat([whole, Buffer.from('tail')])).digest('hex'))
+    await writeFile(path.join(dir, 'short.csr'), whole.subarray(0, whole.length - 1))
+    await expect(readCsrFile(path.join(dir, 'short.csr'))).rejects.toThrow(/short\.csr is truncated/)
+    await writeFile(path.join(dir, 'other.csr'), 'text,label\n')
+    await expect(readCsrFile(path.join(dir, 'other.csr'))).rejects.toThrow(/other\.csr is not a sentiops feature matrix/)
+    await expect(readCsrFile(path.join(dir, 'none.csr'))).rejects.toThrow(/feature matrix not found/)
   })
 })

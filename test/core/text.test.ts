@@ -64,3 +64,32 @@ describe('the one-pass ASCII tokenizer', async () => {
     })
   }
 })
+
+describe('preprocessAll: the shared preprocessor over many texts, with worker threads', async () => {
+  const {preprocessAll} = await import('../../src/core/text/preprocess-pool.js')
+  const {builtinRows} = await import('../../src/core/data/sources/builtin.js')
+  const clean = createPreprocessor(defaults)
+
+  it('gives, in order, what the preprocessor gives text by text, with and without threads (built-in data)', async () => {
+    const texts: string[] = []
+    for await (const rows of builtinRows('uci')) for (const row of rows) texts.push(String(row.values[0]))
+    const expected = texts.map(text => clean(text))
+    // Small batches, so that the worker gets many of them and the threads interleave.
+    expect(await preprocessAll(texts, defaults, {threads: 1, batchSize: 97})).toEqual(expected)
+    expect(await preprocessAll(texts, defaults, {threads: 0})).toEqual(expected)
+  })
+
+  it('keeps order and content over 40,000 generated texts on two worker threads (hand-checked rows)', async () => {
+    const samples = ['Loved the 2 MOVIES!!!', "I don't love it", 'Ça va, café crème', 'WON\'T stop', '']
+    const texts = Array.from({length: 40_000}, (_, i) => `${samples[i % samples.length]} row${'x'.repeat(i % 7)}`)
+    const progress: number[] = []
+    const cleaned = await preprocessAll(texts, defaults, {threads: 2, batchSize: 1000, onProgress: done => progress.push(done)})
+    expect(cleaned).toHaveLength(40_000)
+    expect(cleaned[0]).toBe('love the movie row')
+    expect(cleaned[1]).toBe('i do not love it rowx')
+    expect(cleaned[39_999]).toBe('rowx') // 39,999 % 5 = 4: the empty sample; 39,999 % 7 = 1
+    expect(cleaned[39_998]).toBe('will not stop row') // % 5 = 3, % 7 = 0
+    expect(cleaned[12_345]).toBe(clean(texts[12_345]))
+    expect(progress.at(-1)).toBe(40_000)
+  })
+})

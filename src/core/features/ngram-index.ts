@@ -8,7 +8,11 @@ import {DataError} from '../errors.js'
  * open-addressing hash table of int pairs. Unigram ids are the token ids themselves (prefix -1).
  */
 export class NgramIndex {
-  private readonly tokens = new Map<string, number>()
+  // Token table: open addressing over token ids (-1 = empty), keyed by the token's text through its hash, so a
+  // token is found straight from its place in a document: no split(), no substring per occurrence.
+  private tokenSlots: Int32Array = new Int32Array(1 << 12).fill(-1)
+  private tokenMask = (1 << 12) - 1
+  private tokenHashes: Int32Array = new Int32Array(1024)
   /** Per node id: the prefix node (-1 for a unigram) and the last token. */
   prefixOf: Int32Array = new Int32Array(1024)
   tokenOf: Int32Array = new Int32Array(1024)
@@ -26,16 +30,45 @@ export class NgramIndex {
 
   /** Token id of `word`, interning it when `add` (else -1 for unknown words). */
   token(word: string, add: boolean): number {
-    let id = this.tokens.get(word)
-    if (id === undefined) {
-      if (!add) return -1
-      id = this.tokenCount++
-      this.tokens.set(word, id)
-      this.tokenStrings.push(word)
-      if (id >= this.tokenNode.length) this.tokenNode = grow(this.tokenNode, -1)
-      this.tokenNode[id] = -1
+    return this.tokenAt(word, 0, word.length, add)
+  }
+
+  /** Token id of `text.slice(start, end)`, interning it when `add` (else -1 for unknown words). */
+  tokenAt(text: string, start: number, end: number, add: boolean): number {
+    let hash = 0x811c9dc5 | 0 // int32, as stored in tokenHashes (an empty token hashes to this)
+    for (let i = start; i < end; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193)
+    const length = end - start
+    let slot = hash & this.tokenMask
+    for (;;) {
+      const id = this.tokenSlots[slot]
+      if (id === -1) break
+      if (this.tokenHashes[id] === hash) {
+        const known = this.tokenStrings[id]
+        if (known.length === length && text.startsWith(known, start)) return id
+      }
+      slot = (slot + 1) & this.tokenMask
     }
+    if (!add) return -1
+    const id = this.tokenCount++
+    this.tokenStrings.push(ownCopy(start === 0 && end === text.length ? text : text.slice(start, end)))
+    if (id >= this.tokenNode.length) this.tokenNode = grow(this.tokenNode, -1)
+    if (id >= this.tokenHashes.length) this.tokenHashes = grow(this.tokenHashes, 0)
+    this.tokenNode[id] = -1
+    this.tokenHashes[id] = hash
+    this.tokenSlots[slot] = id
+    if (this.tokenCount * 2 > this.tokenSlots.length) this.rehashTokens()
     return id
+  }
+
+  private rehashTokens(): void {
+    const size = this.tokenSlots.length * 2
+    this.tokenSlots = new Int32Array(size).fill(-1)
+    this.tokenMask = size - 1
+    for (let id = 0; id < this.tokenCount; id++) {
+      let slot = this.tokenHashes[id] & this.tokenMask
+      while (this.tokenSlots[slot] !== -1) slot = (slot + 1) & this.tokenMask
+      this.tokenSlots[slot] = id
+    }
   }
 
   /** Node of the unigram `token`, or -1. */
@@ -147,10 +180,18 @@ export class NgramIndex {
    */
   collect(doc: string, nmin: number, nmax: number, add: boolean, out: IntBuffer): void {
     if (doc === '') return
-    const words = doc.split(' ')
-    const ids = scratch.length >= words.length ? scratch : (scratch = new Int32Array(words.length * 2))
-    for (let i = 0; i < words.length; i++) ids[i] = this.token(words[i], add)
-    this.collectIds(ids, words.length, nmin, nmax, add, out)
+    // The tokens of doc.split(' '), empty ones included, found in place.
+    let ids = scratch
+    let count = 0
+    let start = 0
+    const n = doc.length
+    for (let i = 0; i <= n; i++) {
+      if (i < n && doc.charCodeAt(i) !== 32) continue
+      if (count === ids.length) ids = scratch = growIds(ids)
+      ids[count++] = this.tokenAt(doc, start, i, add)
+      start = i + 1
+    }
+    this.collectIds(ids, count, nmin, nmax, add, out)
   }
 
   /** collect() of the first `length` token ids in `ids` (-1: an unknown token, which no n-gram spans). */
@@ -170,7 +211,21 @@ export class NgramIndex {
   }
 }
 
-let scratch = new Int32Array(256)
+let scratch: Int32Array = new Int32Array(256)
+
+function growIds(ids: Int32Array): Int32Array {
+  const bigger = new Int32Array(ids.length * 2)
+  bigger.set(ids)
+  return bigger
+}
+
+/**
+ * A token kept for the life of the index must not be a slice of its document: V8 keeps the whole parent
+ * string (a document, or the file it was read from) alive for a slice of 13 characters or more.
+ */
+function ownCopy(token: string): string {
+  return token.length < 13 ? token : Buffer.from(token, 'utf16le').toString('utf16le')
+}
 
 function hash(a: number, b: number): number {
   return (Math.imul(a + 1, 0x9e3779b1) ^ Math.imul(b, 0x85ebca6b)) >>> 0
@@ -199,5 +254,14 @@ export class IntBuffer {
 
   clear(): void {
     this.length = 0
+  }
+
+  /** This buffer with room for `capacity` values (itself when it has that much already). */
+  withCapacity(capacity: number): IntBuffer {
+    if (capacity <= this.data.length) return this
+    const bigger = new IntBuffer(capacity)
+    bigger.data.set(this.data.subarray(0, this.length))
+    bigger.length = this.length
+    return bigger
   }
 }

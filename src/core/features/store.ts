@@ -1,4 +1,5 @@
-import {readFile} from 'node:fs/promises'
+import {createHash} from 'node:crypto'
+import {type FileHandle, open} from 'node:fs/promises'
 import {DataError} from '../errors.js'
 import {writeFileAtomic} from '../fs/atomic.js'
 import type {CsrMatrix} from './sparse.js'
@@ -15,33 +16,59 @@ export async function writeCsrFile(file: string, X: CsrMatrix, labels: Int32Arra
   await writeFileAtomic(file, Buffer.concat(parts))
 }
 
-export async function readCsrFile(file: string): Promise<{X: CsrMatrix; labels: Int32Array}> {
-  let buf: Buffer
+/** Bytes of the magic line and the JSON header read first; a header is a few dozen. */
+const HEAD_BYTES = 4096
+
+/**
+ * Reads the file straight into one aligned array per part (positional reads): the matrix is in memory once,
+ * not also as the file's bytes. `md5` is the MD5 of the whole file (the bundle's data hash), taken on the way.
+ */
+export async function readCsrFile(file: string): Promise<{X: CsrMatrix; labels: Int32Array; md5: string}> {
+  let handle: FileHandle
   try {
-    buf = await readFile(file)
+    handle = await open(file, 'r')
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new DataError(`feature matrix not found: ${file}`, {suggestions: ['run `sentiops featurize` first (or `sentiops repro`)']})
     throw error
   }
-  if (buf.subarray(0, MAGIC.length).toString() !== MAGIC) throw new DataError(`${file} is not a sentiops feature matrix`)
-  const headerEnd = buf.indexOf(0x0a, MAGIC.length)
-  const header = JSON.parse(buf.subarray(MAGIC.length, headerEnd).toString()) as {rows: number; cols: number; nnz: number}
-  let offset = headerEnd + 1
-  offset += (8 - (offset % 8)) % 8
-  const take = <T>(ctor: {new (b: ArrayBuffer, o: number, n: number): T; BYTES_PER_ELEMENT: number}, n: number): T => {
-    // Copy into an aligned buffer: Buffer slices may not be aligned to the element size.
-    const size = n * ctor.BYTES_PER_ELEMENT
-    if (offset + size > buf.length) throw new DataError(`${file} is truncated`)
-    const ab = new ArrayBuffer(size)
-    new Uint8Array(ab).set(buf.subarray(offset, offset + size))
-    offset += size
-    return new ctor(ab, 0, n)
+  try {
+    const size = (await handle.stat()).size
+    const head = Buffer.alloc(Math.min(HEAD_BYTES, size))
+    await readFully(handle, head, 0)
+    const headerEnd = head.indexOf(0x0a, MAGIC.length)
+    if (head.subarray(0, MAGIC.length).toString() !== MAGIC || headerEnd === -1) throw new DataError(`${file} is not a sentiops feature matrix`)
+    const header = JSON.parse(head.subarray(MAGIC.length, headerEnd).toString()) as {rows: number; cols: number; nnz: number}
+    let offset = headerEnd + 1
+    offset += (8 - (offset % 8)) % 8
+    const parts = [new Int32Array(header.rows + 1), new Int32Array(header.nnz), new Float64Array(header.nnz), new Int32Array(header.rows)] as const
+    if (offset + parts.reduce((sum, part) => sum + part.byteLength, 0) > size) throw new DataError(`${file} is truncated`)
+    const md5 = createHash('md5').update(head.subarray(0, offset))
+    for (const part of parts) {
+      const bytes = new Uint8Array(part.buffer, part.byteOffset, part.byteLength)
+      await readFully(handle, bytes, offset)
+      md5.update(bytes)
+      offset += part.byteLength
+    }
+    if (offset < size) {
+      // Bytes after the labels are no part of the matrix, but of the file its hash stands for.
+      const rest = Buffer.alloc(size - offset)
+      await readFully(handle, rest, offset)
+      md5.update(rest)
+    }
+    const [indptr, indices, data, labels] = parts
+    return {X: {rows: header.rows, cols: header.cols, indptr, indices, data}, labels, md5: md5.digest('hex')}
+  } finally {
+    await handle.close()
   }
-  const indptr = take(Int32Array, header.rows + 1)
-  const indices = take(Int32Array, header.nnz)
-  const data = take(Float64Array, header.nnz)
-  const labels = take(Int32Array, header.rows)
-  return {X: {rows: header.rows, cols: header.cols, indptr, indices, data}, labels}
+}
+
+/** Fills `target` from the file at `position` (a read may return fewer bytes than asked). */
+async function readFully(handle: FileHandle, target: Uint8Array, position: number): Promise<void> {
+  for (let done = 0; done < target.length; ) {
+    const {bytesRead} = await handle.read(target, done, target.length - done, position + done)
+    if (bytesRead === 0) throw new DataError('feature matrix file ended early')
+    done += bytesRead
+  }
 }
 
 function bytes(a: Int32Array | Float64Array): Buffer {

@@ -40,63 +40,37 @@ export class Vectorizer {
   }
 
   static fitTransform(docs: readonly string[], params: FeaturizeParams): {vectorizer: Vectorizer; X: CsrMatrix} {
-    const {ngram_min: nmin, ngram_max: nmax} = params
-    const index = new NgramIndex()
-    const all = new IntBuffer(Math.max(1024, docs.length * 16))
-    const offsets = new Int32Array(docs.length + 1)
-    let df: Int32Array = new Int32Array(1024)
-    let tf: Float64Array = new Float64Array(1024)
-    let stamp: Int32Array = new Int32Array(1024).fill(-1)
-    for (let d = 0; d < docs.length; d++) {
-      const start = all.length
-      index.collect(docs[d], nmin, nmax, true, all)
-      if (index.size > df.length) {
-        const size = Math.max(index.size, df.length * 2)
-        df = resizeInt(df, size, 0)
-        tf = resizeFloat(tf, size)
-        stamp = resizeInt(stamp, size, -1)
-      }
-      const ids = all.data
-      for (let p = start; p < all.length; p++) {
-        const id = ids[p]
-        tf[id]++
-        if (stamp[id] !== d) {
-          stamp[id] = d
-          df[id]++
-        }
-      }
-      offsets[d + 1] = all.length
-    }
-    const n = docs.length
-    // As scikit-learn: a fraction is compared unrounded (df >= min_df * n); values above 1 are document counts.
-    const minDocs = params.min_df >= 1 ? params.min_df : params.min_df * n
-    const maxDocs = params.max_df <= 1 ? params.max_df * n : params.max_df
-    let kept: number[] = []
-    for (let id = 0; id < index.size; id++) if (df[id] >= minDocs && df[id] <= maxDocs && (nmin <= 1 || depth(index, id) >= nmin)) kept.push(id)
-    const order = textOrder(index, nmax)
-    if (params.max_features > 0 && kept.length > params.max_features) kept = mostFrequent(kept, tf, params.max_features, order)
-    if (kept.length === 0) {
-      throw new DataError(`featurize: no term is left after min_df=${params.min_df} / max_df=${params.max_df} on ${n} texts; lower featurize.min_df or check preprocess settings`)
-    }
-    kept = order.sort(kept)
-    const column = new Int32Array(index.size).fill(-1)
-    kept.forEach((id, col) => (column[id] = col))
-    const state: VectorizerState = {
-      method: params.method,
-      ngramMin: nmin,
-      ngramMax: nmax,
-      sublinearTf: params.sublinear_tf,
-      binary: params.binary,
-      vocabulary: kept.map(id => index.text(id)),
-      idf: params.method === 'tfidf' ? kept.map(id => Math.log((1 + n) / (1 + df[id])) + 1) : undefined,
-    }
+    return Vectorizer.fitCounted(countNgrams(docs, params), params)
+  }
+
+  /**
+   * The second half of fitTransform: chooses the vocabulary from the counts and builds the matrix. The counts
+   * are consumed (their occurrence buffer becomes the matrix's indices), and the documents are not needed: a
+   * caller that drops them after countNgrams() frees their memory before the matrix is built.
+   */
+  static fitCounted(counts: NgramCounts, params: FeaturizeParams): {vectorizer: Vectorizer; X: CsrMatrix} {
+    const {n, offsets} = counts
+    const {state, column} = chooseVocabulary(counts, params)
     const vectorizer = new Vectorizer(state)
-    const X = vectorizer.buildMatrix(n, (d, out) => {
-      for (let p = offsets[d]; p < offsets[d + 1]; p++) {
-        const c = column[all.data[p]]
-        if (c >= 0) out.push(c)
-      }
-    })
+    // Occurrences become columns in place (-1: not a term), counted to size the values exactly.
+    const all = counts.occurrences.data
+    const total = counts.occurrences.length
+    counts.occurrences = new IntBuffer(0)
+    let kept = 0
+    for (let p = 0; p < total; p++) {
+      const c = column[all[p]]
+      all[p] = c
+      if (c >= 0) kept++
+    }
+    // A row's entries never outnumber its occurrences and are written after its occurrences were read, so the
+    // indices can overwrite the occurrence buffer as it goes.
+    const X = vectorizer.buildMatrix(
+      n,
+      (d, out) => {
+        for (let p = offsets[d]; p < offsets[d + 1]; p++) if (all[p] >= 0) out.push(all[p])
+      },
+      {indices: all, data: new Float64Array(kept)},
+    )
     return {vectorizer, X}
   }
 
@@ -159,14 +133,16 @@ export class Vectorizer {
   }
 
   /** Turns each row's column occurrences into weighted, sorted CSR entries. */
-  private buildMatrix(rows: number, columnsOf: (row: number, out: IntBuffer) => void, copy = true): CsrMatrix {
+  private buildMatrix(rows: number, columnsOf: (row: number, out: IntBuffer) => void, copy: boolean | {indices: Int32Array; data: Float64Array} = true): CsrMatrix {
     const {method, sublinearTf, binary} = this.state
     const idf = this.idf
     const indptr = copy || rows + 1 > scratchIndptr.length ? new Int32Array(rows + 1) : scratchIndptr
     // Entries are gathered in reused scratch arrays and copied out once at their final size: serving transforms
-    // one text per request, where fresh zero-filled buffers cost more than the arithmetic.
-    let indices = scratchIndices
-    let data = scratchData
+    // one text per request, where fresh zero-filled buffers cost more than the arithmetic. Fitting passes
+    // arrays big enough for every entry (`copy` = {indices, data}): the matrix is their first nnz entries.
+    const target = typeof copy === 'object' ? copy : undefined
+    let indices = target ? target.indices : scratchIndices
+    let data = target ? target.data : scratchData
     let nnz = 0
     const cols = scratchColumns
     for (let r = 0; r < rows; r++) {
@@ -186,7 +162,7 @@ export class Vectorizer {
         while (j < n && sorted[j] === sorted[k]) j++
         let v = binary ? 1 : j - k
         if (method === 'tfidf') {
-          if (sublinearTf && !binary) v = 1 + Math.log(v)
+          if (sublinearTf && !binary && v !== 1) v = 1 + Math.log(v) // 1 + ln 1 is 1 exactly: most counts skip the log
           v *= idf![sorted[k]]
         }
         indices[nnz] = sorted[k]
@@ -204,6 +180,7 @@ export class Vectorizer {
       }
       indptr[r + 1] = nnz
     }
+    if (target) return {rows, cols: this.nFeatures, indptr, indices: indices.subarray(0, nnz), data: data.subarray(0, nnz)}
     const out = copy ? {rows, cols: this.nFeatures, indptr, indices: indices.slice(0, nnz), data: data.slice(0, nnz)} : {rows, cols: this.nFeatures, indptr, indices, data}
     // Keep grown scratch arrays for the next call, unless a huge batch made them huge.
     if (indices.length <= MAX_SCRATCH) {
@@ -238,6 +215,81 @@ function insertionOrSort(a: Int32Array, n: number): void {
     }
     a[j + 1] = v
   }
+}
+
+/** N-gram occurrences of the training documents with their document and total frequencies, by index node. */
+export interface NgramCounts {
+  index: NgramIndex
+  /** Number of documents. */
+  n: number
+  /** The nodes of document d are occurrences[offsets[d] .. offsets[d + 1]). */
+  occurrences: IntBuffer
+  offsets: Int32Array
+  df: Int32Array
+  tf: Float64Array
+}
+
+/** Counts the n-grams of `docs` (space-separated tokens): the first half of fitting, the only one that reads them. */
+export function countNgrams(docs: readonly string[], params: FeaturizeParams): NgramCounts {
+  const {ngram_min: nmin, ngram_max: nmax} = params
+  const index = new NgramIndex()
+  let all = new IntBuffer(Math.max(1024, docs.length * 16))
+  const offsets = new Int32Array(docs.length + 1)
+  let df: Int32Array = new Int32Array(1024)
+  let tf: Float64Array = new Float64Array(1024)
+  let stamp: Int32Array = new Int32Array(1024).fill(-1)
+  for (let d = 0; d < docs.length; d++) {
+    const start = all.length
+    // Doubling the buffer would hold twice the final occurrences at once: grow it to what the documents so far
+    // predict for all of them instead.
+    if (all.data.length - start < 4096 && d > 0) all = all.withCapacity(Math.ceil((start / d) * docs.length * 1.05) + 4096)
+    index.collect(docs[d], nmin, nmax, true, all)
+    if (index.size > df.length) {
+      const size = Math.max(index.size, df.length * 2)
+      df = resizeInt(df, size, 0)
+      tf = resizeFloat(tf, size)
+      stamp = resizeInt(stamp, size, -1)
+    }
+    const ids = all.data
+    for (let p = start; p < all.length; p++) {
+      const id = ids[p]
+      tf[id]++
+      if (stamp[id] !== d) {
+        stamp[id] = d
+        df[id]++
+      }
+    }
+    offsets[d + 1] = all.length
+  }
+  return {index, n: docs.length, occurrences: all, offsets, df, tf}
+}
+
+/** The terms kept after min_df, max_df and max_features, in text order, and the column of each index node. */
+function chooseVocabulary({index, n, df, tf}: NgramCounts, params: FeaturizeParams): {state: VectorizerState; column: Int32Array} {
+  const {ngram_min: nmin, ngram_max: nmax} = params
+  // As scikit-learn: a fraction is compared unrounded (df >= min_df * n); values above 1 are document counts.
+  const minDocs = params.min_df >= 1 ? params.min_df : params.min_df * n
+  const maxDocs = params.max_df <= 1 ? params.max_df * n : params.max_df
+  let kept: number[] = []
+  for (let id = 0; id < index.size; id++) if (df[id] >= minDocs && df[id] <= maxDocs && (nmin <= 1 || depth(index, id) >= nmin)) kept.push(id)
+  const order = textOrder(index, nmax)
+  if (params.max_features > 0 && kept.length > params.max_features) kept = mostFrequent(kept, tf, params.max_features, order)
+  if (kept.length === 0) {
+    throw new DataError(`featurize: no term is left after min_df=${params.min_df} / max_df=${params.max_df} on ${n} texts; lower featurize.min_df or check preprocess settings`)
+  }
+  kept = order.sort(kept)
+  const column = new Int32Array(index.size).fill(-1)
+  kept.forEach((id, col) => (column[id] = col))
+  const state: VectorizerState = {
+    method: params.method,
+    ngramMin: nmin,
+    ngramMax: nmax,
+    sublinearTf: params.sublinear_tf,
+    binary: params.binary,
+    vocabulary: kept.map(id => index.text(id)),
+    idf: params.method === 'tfidf' ? kept.map(id => Math.log((1 + n) / (1 + df[id])) + 1) : undefined,
+  }
+  return {state, column}
 }
 
 /** The `limit` most frequent terms; ties at the cut broken by the term's text, so the result is deterministic. */
