@@ -1,4 +1,3 @@
-import {createHash} from 'node:crypto'
 import {readFile} from 'node:fs/promises'
 import type {Params} from '../config/params.js'
 import {bundleFromParts, saveBundle, type Bundle, type BundleMeta} from '../bundle/index.js'
@@ -23,13 +22,13 @@ export interface TrainResult {
 /** Fits train.algorithm on the featurized training split and writes the model bundle. */
 export async function runTrain(params: Params, opts: {cwd: string; reporter: Reporter; signal?: AbortSignal}): Promise<TrainResult> {
   const paths = stagePaths(params, opts.cwd)
-  const [{X, labels}, vectorizerText, matrixBytes] = await Promise.all([
+  // readCsrFile hashes the file as it reads it: no second copy of the matrix is held through the fit.
+  const [{X, labels, md5}, vectorizerText] = await Promise.all([
     readCsrFile(paths.trainMatrix),
     readFile(paths.vectorizer, 'utf8').catch(error => {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new DataError(`vectorizer not found: ${paths.vectorizer}`, {suggestions: ['run `sentiops featurize` first']})
       throw error
     }),
-    readFile(paths.trainMatrix),
   ])
   const vectorizer = new Vectorizer(JSON.parse(vectorizerText) as VectorizerState)
   if (vectorizer.nFeatures !== X.cols) throw new DataError(`${paths.vectorizer} has ${vectorizer.nFeatures} terms but ${paths.trainMatrix} has ${X.cols} columns: run \`sentiops featurize\` again`)
@@ -46,7 +45,7 @@ export async function runTrain(params: Params, opts: {cwd: string; reporter: Rep
     featurize: params.featurize,
     trainParams: params.train[params.train.algorithm] as unknown as Record<string, unknown>,
     seed: params.train.seed,
-    dataHash: createHash('md5').update(matrixBytes).digest('hex'),
+    dataHash: md5,
     nTrain: X.rows,
     nFeatures: X.cols,
     versions: libraryVersions(),
