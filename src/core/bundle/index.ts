@@ -148,9 +148,11 @@ class LoadedBundle implements Bundle {
   private readonly probabilityTemplate: Record<string, number>
   private readonly vectorizer: Vectorizer
   private readonly classifier: Classifier
+  private readonly threshold: number | undefined
 
   constructor(readonly dir: string, parts: BundleParts) {
     this.meta = parts.meta
+    this.threshold = parts.meta.classNames.length === 2 ? parts.meta.threshold : undefined
     this.vectorizer = parts.vectorizer
     this.classifier = parts.classifier
     this.probabilityTemplate = Object.fromEntries(parts.meta.classNames.map(name => [name, 0]))
@@ -182,6 +184,8 @@ class LoadedBundle implements Bundle {
       probabilities[names[c]] = proba[offset + c]
       if (proba[offset + c] > proba[offset + best]) best = c
     }
+    // The bundle's own decision threshold (binary): class 1 when its probability is above it, as evaluate counts.
+    if (this.threshold !== undefined) best = proba[offset + 1] > this.threshold ? 1 : 0
     return {label: names[best], score: proba[offset + best], probabilities}
   }
 

@@ -1,4 +1,5 @@
 import type {Algorithm, FeaturizeParams, PreprocessParams} from '../config/params.js'
+import type {TrainingProfile} from '../monitor/profile.js'
 
 /** One prediction, as `predict`, `serve` (/predict) and `sentiops predict` all return it. */
 export interface Prediction {
@@ -47,6 +48,13 @@ export interface BundleMeta {
   nFeatures: number
   /** Library versions: sentiops, node and the text libraries that change tokens. */
   versions: Record<string, string>
+  /**
+   * Two classes only: the class-1 probability above which class 1 is predicted (absent = 0.5). Chosen by train
+   * when evaluate.threshold is auto; predict, serve and evaluate all decide with it.
+   */
+  threshold?: number
+  /** What inputs and predictions looked like on the test split: the reference of `sentiops drift` and serve. */
+  profile?: TrainingProfile
 }
 
 /**

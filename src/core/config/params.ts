@@ -8,6 +8,8 @@ export const ALGORITHMS: readonly Algorithm[] = ['lr', 'mnb', 'rf', 'gb', 'xgb']
 export interface IngestParams {
   /** A path, a glob, several of them separated by commas, an http(s) URL, s3://bucket/key or builtin:uci. */
   source: string
+  /** A fixed test set, in the same forms as `source` ('' = split `source` by test_size). */
+  test_source: string
   /** auto (by extension / content type), csv, tsv, json, jsonl. */
   format: 'auto' | 'csv' | 'tsv' | 'json' | 'jsonl'
   text_column: string
@@ -34,6 +36,8 @@ export interface PreprocessParams {
   remove_stopwords: boolean
   /** Keep not/no/never/nor/cannot and n't contractions even when stopwords are removed. */
   keep_negations: boolean
+  /** Tokens after a negation, up to the next punctuation, get a NEG_ prefix (Das & Chen 2001; Pang et al. 2002). */
+  mark_negation: boolean
   /** Extra words to keep although the stopword list has them. */
   keep_words: string[]
   /** lemma: wink-lemmatizer; stem: Porter (natural); none. */
@@ -45,6 +49,10 @@ export interface PreprocessParams {
 
 export interface FeaturizeParams {
   method: FeatureMethod
+  /** word n-grams, character n-grams inside word boundaries (char_wb), or both side by side. */
+  analyzer: 'word' | 'char_wb' | 'word+char'
+  char_ngram_min: number
+  char_ngram_max: number
   ngram_min: number
   ngram_max: number
   /** 0 = no cap. */
@@ -112,6 +120,8 @@ export interface TrainParams {
   algorithm: Algorithm
   seed: number
   model_dir: string
+  /** balanced: weight each class by n / (k · n_class), as scikit-learn's class_weight='balanced'. */
+  class_weight: 'none' | 'balanced'
   lr: LrParams
   mnb: MnbParams
   rf: RfParams
@@ -120,7 +130,10 @@ export interface TrainParams {
 }
 
 export interface EvaluateParams {
-  threshold: number
+  /** Binary decision threshold on P(class 1), or auto: chosen by train on out-of-fold predictions. */
+  threshold: number | 'auto'
+  threshold_objective: 'macro_f1' | 'f1' | 'accuracy' | 'balanced_accuracy'
+  threshold_folds: number
   metrics_file: string
   plots_dir: string
 }
@@ -134,6 +147,30 @@ export interface RegisterParams {
   gates: string[]
   against: string
   min_delta: number
+  /** Labeled data both models are scored on when `against` is set with a significance level. */
+  data: string
+  /** 0 = compare single numbers (min_delta); e.g. 0.05 = promote only when better at that significance. */
+  significance: number
+}
+
+export interface CompareParams {
+  /** Paired-bootstrap resamples for the confidence intervals. */
+  resamples: number
+  seed: number
+  confidence: number
+}
+
+export interface MonitorParams {
+  /** PSI above this marks a signal as drifted (0.2: the usual rule of thumb). */
+  psi_threshold: number
+  /** Largest allowed absolute change of any predicted class share. */
+  class_shift_threshold: number
+  /** Largest allowed accuracy drop (labeled data only). */
+  accuracy_drop_threshold: number
+  /** serve: recent requests kept for live drift. */
+  window: number
+  /** Fewer texts than this: drift is not judged (too noisy). */
+  min_samples: number
 }
 
 export interface ServeParams {
@@ -157,6 +194,8 @@ export interface Params {
   evaluate: EvaluateParams
   register: RegisterParams
   serve: ServeParams
+  compare: CompareParams
+  monitor: MonitorParams
   experiment: ExperimentParams
   /** Raw `cloud:` section; typed and validated by src/core/cloud/config.ts. */
   cloud: Record<string, unknown>

@@ -17,6 +17,8 @@ export const paramsSchema = {
   properties: {
     ingest: section({
       source: {type: 'string', pattern: '\\S', default: 'builtin:uci'},
+      // A fixed test set (same forms and mapping as source); when set, test_size does not apply.
+      test_source: str(''),
       format: oneOf('auto', ['auto', 'csv', 'tsv', 'json', 'jsonl']),
       text_column: str('text'),
       label_column: str('label'),
@@ -36,6 +38,7 @@ export const paramsSchema = {
       remove_punctuation: bool(true),
       remove_stopwords: bool(false),
       keep_negations: bool(true),
+      mark_negation: bool(false),
       keep_words: {type: 'array', items: {type: 'string'}, default: ['but', 'very', 'too', 'more', 'most', 'only']},
       normalize: oneOf('lemma', ['lemma', 'stem', 'none']),
       min_length: int(3, 0),
@@ -43,6 +46,9 @@ export const paramsSchema = {
     }),
     featurize: section({
       method: oneOf('tfidf', ['bow', 'tfidf']),
+      analyzer: oneOf('word', ['word', 'char_wb', 'word+char']),
+      char_ngram_min: int(2, 1, 10),
+      char_ngram_max: int(5, 1, 10),
       ngram_min: int(1, 1, 5),
       ngram_max: int(2, 1, 5),
       max_features: int(50_000, 0),
@@ -56,6 +62,7 @@ export const paramsSchema = {
       algorithm: oneOf('lr', ['lr', 'mnb', 'rf', 'gb', 'xgb']),
       seed: int(42, 0),
       model_dir: str('models/model'),
+      class_weight: oneOf('none', ['none', 'balanced']),
       lr: section({C: num(30, {exclusiveMinimum: 0}), max_iter: int(200, 1), tol: num(1e-4, {exclusiveMinimum: 0}), nb_scale: bool(true), nb_alpha: num(1, {exclusiveMinimum: 0})}),
       mnb: section({alpha: num(1, {exclusiveMinimum: 0}), backend: oneOf('sparse', ['sparse', 'mljs'])}),
       rf: section({
@@ -88,7 +95,9 @@ export const paramsSchema = {
       }),
     }),
     evaluate: section({
-      threshold: num(0.5, {minimum: 0, maximum: 1}),
+      threshold: {anyOf: [{type: 'number', minimum: 0, maximum: 1}, {type: 'string', enum: ['auto']}], default: 0.5},
+      threshold_objective: oneOf('macro_f1', ['macro_f1', 'f1', 'accuracy', 'balanced_accuracy']),
+      threshold_folds: int(5, 2, 20),
       metrics_file: str('reports/metrics.json'),
       plots_dir: str('reports/plots'),
     }),
@@ -100,6 +109,20 @@ export const paramsSchema = {
       gates: {type: 'array', items: {type: 'string', pattern: '\\S'}, default: []},
       against: str(''),
       min_delta: num(0),
+      data: str(''),
+      significance: num(0, {minimum: 0, maximum: 1}),
+    }),
+    compare: section({
+      resamples: int(2000, 100, 1_000_000),
+      seed: int(42, 0),
+      confidence: num(0.95, {exclusiveMinimum: 0, exclusiveMaximum: 1}),
+    }),
+    monitor: section({
+      psi_threshold: num(0.2, {exclusiveMinimum: 0}),
+      class_shift_threshold: num(0.1, {exclusiveMinimum: 0, maximum: 1}),
+      accuracy_drop_threshold: num(0.05, {exclusiveMinimum: 0, maximum: 1}),
+      window: int(1000, 10),
+      min_samples: int(100, 1),
     }),
     serve: section({
       host: str('0.0.0.0'),

@@ -38,7 +38,7 @@ export async function runEvaluate(params: Params, opts: {cwd: string; reporter: 
   }
   const featureImportances = bundle.featureImportances(20)
   const report = await writeEvaluationReports(
-    {yTrue: Int32Array.from(rows, r => r.label), proba, nClasses: k, classNames, threshold: params.evaluate.threshold},
+    {yTrue: Int32Array.from(rows, r => r.label), proba, nClasses: k, classNames, threshold: decisionThreshold(bundle, params)},
     {metricsFile: paths.metricsFile, plotsDir: paths.plotsDir},
   )
   return {
@@ -50,4 +50,10 @@ export async function runEvaluate(params: Params, opts: {cwd: string; reporter: 
     featureImportances,
     seconds: (performance.now() - started) / 1000,
   }
+}
+
+/** The bundle's own threshold (train stores it; evaluate.threshold auto), else the numeric evaluate.threshold. */
+export function decisionThreshold(bundle: Bundle, params: Params): number {
+  if (bundle.meta.threshold !== undefined) return bundle.meta.threshold
+  return typeof params.evaluate.threshold === 'number' ? params.evaluate.threshold : 0.5
 }

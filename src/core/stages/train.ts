@@ -5,6 +5,9 @@ import {DataError} from '../errors.js'
 import {readCsrFile} from '../features/store.js'
 import {Vectorizer, type VectorizerState} from '../features/vectorizer.js'
 import {fitClassifier} from '../models/index.js'
+import {decideThreshold} from '../models/threshold.js'
+import {buildTrainingProfile} from '../monitor/profile.js'
+import {readSplit} from '../data/split-file.js'
 import type {Reporter} from '../reporter.js'
 import {libraryVersions} from '../version.js'
 import {stagePaths} from './paths.js'
@@ -36,6 +39,7 @@ export async function runTrain(params: Params, opts: {cwd: string; reporter: Rep
   const started = performance.now()
   const classifier = fitClassifier(X, labels, classNames.length, params.train, {seed: params.train.seed, reporter: opts.reporter, signal: opts.signal})
   const fitSeconds = (performance.now() - started) / 1000
+  const threshold = await decideThreshold(X, labels, classNames.length, params, {reporter: opts.reporter, signal: opts.signal})
   const meta: BundleMeta = {
     format: 'sentiops-bundle',
     formatVersion: 1,
@@ -49,8 +53,12 @@ export async function runTrain(params: Params, opts: {cwd: string; reporter: Rep
     nTrain: X.rows,
     nFeatures: X.cols,
     versions: libraryVersions(),
+    ...(threshold ? {threshold: threshold.threshold} : {}),
   }
   const parts = {meta, vectorizer, classifier}
+  const bundle = bundleFromParts(paths.modelDir, parts)
+  // The drift reference: the held-out texts through the serving path (never used to fit anything).
+  meta.profile = buildTrainingProfile(bundle, await readSplit(paths.rawTest))
   await saveBundle(paths.modelDir, parts)
-  return {modelDir: paths.modelDir, dataHash: meta.dataHash, algorithm: params.train.algorithm, rows: X.rows, features: X.cols, fitSeconds, bundle: bundleFromParts(paths.modelDir, parts)}
+  return {modelDir: paths.modelDir, dataHash: meta.dataHash, algorithm: params.train.algorithm, rows: X.rows, features: X.cols, fitSeconds, bundle}
 }
