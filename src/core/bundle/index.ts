@@ -9,9 +9,9 @@ import {loadClassifier, type Classifier, type SerializedClassifier} from '../mod
 import {createPreprocessor, createTokenStages, type Preprocessor} from '../text/index.js'
 import {TokenIds} from './token-ids.js'
 import {SENTIOPS_VERSION} from '../version.js'
-import type {Bundle, BundleMeta, Explanation, Prediction, TokenContribution} from './types.js'
+import type {Bundle, BundleMeta, Explanation, Prediction, TextSignals, TokenContribution} from './types.js'
 
-export type {Bundle, BundleMeta, Explanation, Prediction, TokenContribution} from './types.js'
+export type {Bundle, BundleMeta, Explanation, Prediction, TextSignals, TokenContribution} from './types.js'
 
 /** Files of a bundle directory. Plain JSON + an MLmodel file: nothing is executed on load. */
 export const BUNDLE_FILES = {meta: 'bundle.json', vectorizer: 'vectorizer.json', classifier: 'classifier.json', mlmodel: 'MLmodel'} as const
@@ -168,9 +168,23 @@ class LoadedBundle implements Bundle {
 
   predict(texts: readonly string[]): Prediction[] {
     const proba = this.classifier.predictProba(this.vectorizer.transformIdsTransient(texts.length, (row, ids) => this.tokenIds.append(texts[row]!, ids)))
+    return this.toPredictions(proba, texts.length)
+  }
+
+  predictWithSignals(texts: readonly string[]): {predictions: Prediction[]; signals: TextSignals} {
+    const signals = {tokens: new Uint32Array(texts.length), unknown: new Uint32Array(texts.length)}
+    const X = this.vectorizer.transformIdsTransient(texts.length, (row, ids) => {
+      this.tokenIds.append(texts[row]!, ids)
+      signals.tokens[row] = this.tokenIds.lastTokens
+      signals.unknown[row] = this.tokenIds.lastUnknown
+    })
+    return {predictions: this.toPredictions(this.classifier.predictProba(X), texts.length), signals}
+  }
+
+  private toPredictions(proba: Float64Array, n: number): Prediction[] {
     const k = this.meta.classNames.length
     const out: Prediction[] = []
-    for (let i = 0; i < texts.length; i++) out.push(this.toPrediction(proba, i * k))
+    for (let i = 0; i < n; i++) out.push(this.toPrediction(proba, i * k))
     return out
   }
 

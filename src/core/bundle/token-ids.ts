@@ -19,8 +19,14 @@ export class TokenIds {
     private readonly vectorizer: Vectorizer,
   ) {}
 
+  /** Words of the last `append`ed text after preprocessing (the drift signals read them: no second pass). */
+  lastTokens = 0
+  /** Of those, words in no vocabulary term (out of vocabulary). */
+  lastUnknown = 0
+
   /** Appends the token ids of `text` to `out` (-1 for a word outside the vocabulary: it breaks n-grams). */
   append(text: string, out: IntBuffer): void {
+    const start = out.length
     for (const token of this.stages.split(text)) {
       let ids = this.cache.get(token)
       if (ids === undefined) {
@@ -31,6 +37,10 @@ export class TokenIds {
       if (typeof ids === 'number') out.push(ids)
       else for (let i = 0; i < ids.length; i++) out.push(ids[i]!)
     }
+    let unknown = 0
+    for (let i = start; i < out.length; i++) if (out.data[i]! < 0) unknown++
+    this.lastTokens = out.length - start
+    this.lastUnknown = unknown
   }
 
   private resolve(token: string): number | Int32Array {

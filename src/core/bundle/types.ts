@@ -31,6 +31,12 @@ export interface Explanation extends Prediction {
   negative: TokenContribution[]
 }
 
+/** Per text: its words after preprocessing and how many of them are in no vocabulary term. */
+export interface TextSignals {
+  tokens: Uint32Array
+  unknown: Uint32Array
+}
+
 /** What bundle.json records about how and on what the model was made. */
 export interface BundleMeta {
   format: 'sentiops-bundle'
@@ -66,6 +72,8 @@ export interface Bundle {
   readonly meta: BundleMeta
   /** Predictions for raw texts (preprocessed here). Empty-after-cleaning texts get the class prior. */
   predict(texts: readonly string[]): Prediction[]
+  /** predict() plus, per text, the inputs of the drift signals, from the same preprocessing pass. */
+  predictWithSignals(texts: readonly string[]): {predictions: Prediction[]; signals: TextSignals}
   /** Per-token contributions for one raw text; topK per side (default 10). */
   explain(text: string, topK?: number): Explanation
   /** The topK most important features (gain for trees, |weight| for linear models), normalized to sum 1 over all. */

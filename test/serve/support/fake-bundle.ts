@@ -32,6 +32,12 @@ export function fakeBundle(dir: string, behaviour: {throwOnPredict?: boolean; ba
     dir,
     meta,
     predict: texts => texts.map(one),
+    predictWithSignals(texts) {
+      // Words split on spaces; a word is unknown when it is none of the words the fake decides on.
+      const words = texts.map(t => t.split(/\s+/).filter(Boolean))
+      const unknown = words.map(ws => ws.filter(w => !/^(good|great|love)$/i.test(w)).length)
+      return {predictions: texts.map(one), signals: {tokens: Uint32Array.from(words, ws => ws.length), unknown: Uint32Array.from(unknown)}}
+    },
     explain(text): Explanation {
       const p = one(text)
       return {...p, target: p.label, method: 'exact', processed: text.toLowerCase(), bias: 0, positive: [], negative: []}
