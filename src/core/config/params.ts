@@ -167,7 +167,7 @@ export interface MonitorParams {
   class_shift_threshold: number
   /** Largest allowed accuracy drop (labeled data only). */
   accuracy_drop_threshold: number
-  /** serve: recent requests kept for live drift. */
+  /** serve: recent requests kept for live drift; 0 = live drift off. */
   window: number
   /** Fewer texts than this: drift is not judged (too noisy). */
   min_samples: number

@@ -121,7 +121,7 @@ export const paramsSchema = {
       psi_threshold: num(0.2, {exclusiveMinimum: 0}),
       class_shift_threshold: num(0.1, {exclusiveMinimum: 0, maximum: 1}),
       accuracy_drop_threshold: num(0.05, {exclusiveMinimum: 0, maximum: 1}),
-      window: int(1000, 10),
+      window: int(1000, 0),
       min_samples: int(100, 1),
     }),
     serve: section({
