@@ -9,6 +9,7 @@ import {
   matthewsCorrcoef,
   predictClasses,
 } from '../../src/core/evaluation/index.js'
+import {macroF1} from '../../src/core/evaluation/metrics.js'
 
 /** Row-major n × 2 probabilities from P(class 1). */
 function binaryProba(p1: number[]): Float64Array {
@@ -224,5 +225,30 @@ describe('computeMetrics input checks', () => {
     expect(() => computeMetrics({...ok, proba: [0.5, 0.5]})).toThrow(BugError)
     expect(() => computeMetrics({...ok, classNames: ['one']})).toThrow(BugError)
     expect(() => computeMetrics({...ok, classNames: ['same', 'same']})).toThrow(BugError)
+  })
+})
+
+describe('macro_f1 (sklearn f1_score average="macro")', () => {
+  // Predictions [0, 0, 0, 1, 1, 0]: class 1 tp 1, fp 1, fn 1 → F1 1/2; class 0 tp 3, fp 1, fn 1 → F1 3/4.
+  const yTrue = [0, 0, 0, 0, 1, 1]
+  const yPred = [0, 0, 0, 1, 1, 0]
+
+  it('averages the two classes of a binary problem: (1/2 + 3/4) / 2', () => {
+    expect(macroF1(yTrue, yPred, 2)).toBeCloseTo(0.625, 15)
+    const m = computeMetrics({yTrue, proba: binaryProba([0.1, 0.2, 0.3, 0.6, 0.8, 0.4]), nClasses: 2, classNames: BINARY})
+    expect(m.macro_f1).toBeCloseTo(0.625, 15)
+    expect(m.f1).toBeCloseTo(0.5, 15)
+  })
+
+  it('follows the decision threshold', () => {
+    // Threshold 0.35: predictions [0, 0, 0, 1, 1, 1] → class 1 F1 4/5, class 0 tp 3, fn 1, fp 0 → 6/7.
+    const m = computeMetrics({yTrue, proba: binaryProba([0.1, 0.2, 0.3, 0.6, 0.8, 0.4]), nClasses: 2, classNames: BINARY, threshold: 0.35})
+    expect(m.macro_f1).toBeCloseTo((4 / 5 + 6 / 7) / 2, 15)
+  })
+
+  it('reproduces the sklearn docs multiclass value 0.2666... and averages over present classes only', () => {
+    expect(macroF1([0, 1, 2, 0, 1, 2], [0, 2, 1, 0, 0, 1], 3)).toBeCloseTo(4 / 15, 15)
+    // Class 2 is in neither list: (2/3 + 2/3) / 2, not / 3.
+    expect(macroF1([0, 0, 1], [0, 1, 1], 3)).toBeCloseTo(2 / 3, 15)
   })
 })

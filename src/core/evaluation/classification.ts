@@ -66,6 +66,18 @@ export function presentClasses(confusion: readonly (readonly number[])[]): numbe
   return present
 }
 
+/** sklearn's f1_score(average='macro'): the mean F1 over the classes present in y_true or y_pred. */
+export function macroF1FromConfusion(confusion: readonly (readonly number[])[]): number {
+  const perClass = perClassScores(confusion)
+  const classes = presentClasses(confusion)
+  return classes.length === 0 ? Number.NaN : sum(classes.map(c => perClass[c].f1)) / classes.length
+}
+
+/** Macro-averaged F1 of class-index predictions (sklearn `f1_score(y_true, y_pred, average='macro')`). */
+export function macroF1(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, nClasses: number): number {
+  return macroF1FromConfusion(confusionMatrix(yTrue, yPred, nClasses))
+}
+
 export function accuracy(confusion: readonly (readonly number[])[]): number {
   let correct = 0
   let total = 0

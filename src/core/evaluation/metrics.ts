@@ -2,6 +2,7 @@ import {
   accuracy,
   balancedAccuracy,
   confusionMatrix,
+  macroF1FromConfusion,
   matthewsCorrcoef,
   perClassScores,
   presentClasses,
@@ -10,11 +11,14 @@ import {
 import {averagePrecisionFromCounts, rocAucFromCounts, thresholdCounts, type ThresholdCounts} from './curves.js'
 import {checkEvaluationInput, predictClasses, type CheckedInput, type EvaluationInput} from './input.js'
 
+export {macroF1} from './classification.js'
+
 /**
  * Flat, numbers-only metrics, as written to reports/metrics.json (NaN is written as null).
  * Binary: precision/recall/f1 of the positive class (index 1), roc_auc and average_precision of its scores.
  * Multiclass: macro averages over the classes present in y_true or y_pred (sklearn's default labels),
  * one-vs-rest macro ROC-AUC and average precision.
+ * macro_f1: sklearn's f1_score(average='macro') for both (binary: the mean of the two classes' F1).
  * Per class `<c>` (class name made key-safe): precision_<c>, recall_<c>, f1_<c>, support_<c>, and for
  * multiclass roc_auc_<c>, average_precision_<c>.
  * roc_auc is NaN where scikit-learn raises (a class that the ROC needs is absent from y_true); average_precision
@@ -26,6 +30,7 @@ export interface Metrics {
   precision: number
   recall: number
   f1: number
+  macro_f1: number
   roc_auc: number
   average_precision: number
   log_loss: number
@@ -72,6 +77,7 @@ export function evaluate(raw: EvaluationInput): Evaluation {
     precision: headline.precision,
     recall: headline.recall,
     f1: headline.f1,
+    macro_f1: macroF1FromConfusion(confusion),
     roc_auc: mean(curves.map(c => c.rocAuc)),
     average_precision: mean(curves.map(c => c.averagePrecision)),
     log_loss: logLoss(yTrue, proba, nClasses),

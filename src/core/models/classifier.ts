@@ -34,6 +34,11 @@ export interface FitContext {
   seed: number
   reporter: Reporter
   signal?: AbortSignal
+  /**
+   * Per-row weights in the loss (train.class_weight balanced: n / (k · n_class) by the row's class); absent when
+   * every row weighs 1 (the two-class Newton path then does no extra work). mnb ignores them (keeps its priors).
+   */
+  sampleWeight?: Float64Array
 }
 
 /** One algorithm: how to fit it from params and how to load it back from the bundle's JSON. */

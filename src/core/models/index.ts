@@ -27,11 +27,30 @@ export function algorithmSpec(name: string): AlgorithmSpec<never> {
   return spec
 }
 
-/** Fits train.algorithm with its section of params (train.lr, train.mnb, ...). */
+/**
+ * Fits train.algorithm with its section of params (train.lr, train.mnb, ...) and train.class_weight
+ * (balanced: rows weighted by their class, see `balancedSampleWeights`).
+ */
 export function fitClassifier(X: CsrMatrix, y: Int32Array, nClasses: number, train: TrainParams, ctx: FitContext): Classifier {
   const spec = algorithmSpec(train.algorithm)
   const algoParams = train[train.algorithm] as never
-  return spec.fit(X, y, nClasses, algoParams, ctx)
+  if (train.class_weight !== 'balanced') return spec.fit(X, y, nClasses, algoParams, ctx)
+  if (train.algorithm === 'mnb') {
+    ctx.reporter.warn('train.class_weight=balanced does not change mnb: it keeps its class priors (balanced would be uniform priors)')
+    return spec.fit(X, y, nClasses, algoParams, ctx)
+  }
+  return spec.fit(X, y, nClasses, algoParams, {...ctx, sampleWeight: balancedSampleWeights(y, nClasses)})
+}
+
+/**
+ * scikit-learn's class_weight='balanced' as per-row weights: a row of class c weighs n / (k · n_c), with k the
+ * number of classes present in y, so every class carries the same total weight and the weights sum to n.
+ */
+export function balancedSampleWeights(y: Int32Array, nClasses: number): Float64Array {
+  const counts = new Float64Array(nClasses)
+  for (const c of y) counts[c]++
+  const present = counts.filter(n => n > 0).length
+  return Float64Array.from(y, c => y.length / (present * counts[c]))
 }
 
 export function loadClassifier(json: SerializedClassifier): Classifier {

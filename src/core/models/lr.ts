@@ -11,7 +11,8 @@ import {fitLogisticNewton} from './newton-lr.js'
  * L2-regularized logistic regression on sparse rows: truncated Newton for two classes (newton-lr.ts), L-BFGS
  * for a softmax over k > 2 classes.
  * Objective (per sample, so `tol` does not depend on the data size):
- *   mean(log-loss) + ||W||² / (2·C·n), intercept not penalized — scikit-learn's lbfgs objective divided by n·C.
+ *   Σ sᵢ·log-loss / n + ||W||² / (2·C·n), intercept not penalized — scikit-learn's lbfgs objective divided by n·C,
+ *   with sᵢ the sample weights of train.class_weight (all 1 by default, as sklearn's class_weight=None).
  * Binary problems use one weight vector (sigmoid); k > 2 classes use a softmax over k vectors.
  */
 export class LogisticRegression implements Classifier {
@@ -122,6 +123,7 @@ export const lrSpec: AlgorithmSpec<LrParams> = {
   fit(X0, y, nClasses, params, ctx) {
     checkTrainingData(X0, y, nClasses)
     if (params.nb_scale && nClasses !== 2) throw new ConfigError(`train.lr.nb_scale works for two classes only (this data has ${nClasses})`)
+    // Class weights would scale each class's sums uniformly, which the per-class normalization cancels: no input.
     const ratios = params.nb_scale ? logCountRatios(X0, y, params.nb_alpha) : undefined
     const X = ratios ? scaleColumns(X0, ratios) : X0
     const reg = 1 / (params.C * X.rows)
@@ -129,13 +131,13 @@ export const lrSpec: AlgorithmSpec<LrParams> = {
     let weights: Float64Array
     let intercepts: Float64Array
     if (nClasses === 2) {
-      const result = fitLogisticNewton(X, y, reg, {maxIter: params.max_iter, gtol: params.tol, signal: ctx.signal, onIteration: progress})
+      const result = fitLogisticNewton(X, y, reg, {maxIter: params.max_iter, gtol: params.tol, signal: ctx.signal, onIteration: progress, sampleWeight: ctx.sampleWeight})
       if (!result.converged) ctx.reporter.warn(`lr: Newton stopped after ${result.iterations} iterations without reaching tol=${params.tol}; raise train.lr.max_iter`)
       ctx.reporter.debug(`lr: ${result.iterations} Newton iterations (${result.cgIterations} CG steps), objective ${result.f.toFixed(6)}`)
       weights = result.weights
       intercepts = Float64Array.of(result.intercept)
     } else {
-      ;({weights, intercepts} = fitLogisticLbfgs(X, y, nClasses, reg, {maxIter: params.max_iter, gtol: params.tol, signal: ctx.signal, onIteration: progress}, ctx.reporter))
+      ;({weights, intercepts} = fitLogisticLbfgs(X, y, nClasses, reg, {maxIter: params.max_iter, gtol: params.tol, signal: ctx.signal, onIteration: progress}, ctx.reporter, ctx.sampleWeight))
     }
     // NB-LR: w·(r∘x) = (w∘r)·x, so the ratios fold into the weights and prediction needs nothing special.
     if (ratios) for (let j = 0; j < X.cols; j++) weights[j] *= ratios[j]
@@ -158,6 +160,7 @@ export function fitLogisticLbfgs(
   reg: number,
   options: Omit<LbfgsOptions, 'history' | 'ftol'>,
   reporter: Pick<Reporter, 'warn' | 'debug'>,
+  sampleWeight?: Float64Array,
 ): {weights: Float64Array; intercepts: Float64Array; f: number} {
   const n = X.rows
   const d = X.cols
@@ -168,6 +171,7 @@ export function fitLogisticLbfgs(
     g.fill(0)
     let loss = 0
     for (let r = 0; r < n; r++) {
+      const sr = sampleWeight === undefined ? 1 : sampleWeight[r]
       for (let v = 0; v < vectors; v++) {
         let z = w[vectors * d + v]
         const base = v * d
@@ -178,17 +182,16 @@ export function fitLogisticLbfgs(
         const z = margins[r]
         // log(1 + e^{-z}) for y=1, log(1 + e^{z}) for y=0, computed stably.
         const t = y[r] === 1 ? -z : z
-        loss += t > 0 ? t + Math.log1p(Math.exp(-t)) : Math.log1p(Math.exp(t))
-        const residual = sigmoid(z) - y[r]
-        margins[r] = residual
+        loss += sr * (t > 0 ? t + Math.log1p(Math.exp(-t)) : Math.log1p(Math.exp(t)))
+        margins[r] = sr * (sigmoid(z) - y[r])
       } else {
         let max = Number.NEGATIVE_INFINITY
         for (let v = 0; v < vectors; v++) max = Math.max(max, margins[r * vectors + v])
         let sum = 0
         for (let v = 0; v < vectors; v++) sum += Math.exp(margins[r * vectors + v] - max)
-        loss += max + Math.log(sum) - margins[r * vectors + y[r]]
+        loss += sr * (max + Math.log(sum) - margins[r * vectors + y[r]])
         for (let v = 0; v < vectors; v++) {
-          margins[r * vectors + v] = Math.exp(margins[r * vectors + v] - max) / sum - (v === y[r] ? 1 : 0)
+          margins[r * vectors + v] = sr * (Math.exp(margins[r * vectors + v] - max) / sum - (v === y[r] ? 1 : 0))
         }
       }
       for (let v = 0; v < vectors; v++) {

@@ -7,7 +7,8 @@ import {sigmoid} from './guards.js'
  * diagonal preconditioner and unregularized-bias mode). A few Newton steps replace the hundreds of L-BFGS steps
  * that a high C needs; each CG step costs one pass over the non-zeros each way.
  *
- * Objective, the same as lr.ts's L-BFGS one: F(w, b) = mean(log-loss(Xw + b, y)) + reg·||w||²/2 (b not penalized).
+ * Objective, the same as lr.ts's L-BFGS one: F(w, b) = Σ sᵢ·log-loss(xᵢw + b, yᵢ)/n + reg·||w||²/2 (b not penalized),
+ * with sample weights sᵢ = 1 unless given.
  * Stops when max |∇F| ≤ gtol (or when a line search cannot decrease F any more: the optimum to rounding).
  */
 export interface NewtonOptions {
@@ -15,6 +16,8 @@ export interface NewtonOptions {
   gtol: number
   signal?: AbortSignal
   onIteration?: (iter: number, f: number) => void
+  /** Per-row loss weights (class_weight); absent = all 1, and the unweighted loops stay as they are. */
+  sampleWeight?: Float64Array
 }
 
 export interface NewtonResult {
@@ -49,13 +52,15 @@ export function fitLogisticNewton(X: CsrMatrix, y: Int32Array, reg: number, opti
   const u = new Float64Array(n)
   const cgScratch = new Float64Array(m)
   const invN = 1 / n
+  const sw = options.sampleWeight
 
   /** f and, from the same margins, the gradient, D and the preconditioner. */
   const loss = (zz: Float64Array): number => {
     let sum = 0
     for (let i = 0; i < n; i++) {
       const t = y[i] === 1 ? -zz[i] : zz[i]
-      sum += t > 0 ? t + Math.log1p(Math.exp(-t)) : Math.log1p(Math.exp(t))
+      const li = t > 0 ? t + Math.log1p(Math.exp(-t)) : Math.log1p(Math.exp(t))
+      sum += sw === undefined ? li : sw[i] * li
     }
     return sum * invN
   }
@@ -66,8 +71,12 @@ export function fitLogisticNewton(X: CsrMatrix, y: Int32Array, reg: number, opti
     let mb = 0
     for (let i = 0; i < n; i++) {
       const p = sigmoid(z[i])
-      const residual = p - y[i]
-      const di = p * (1 - p)
+      let residual = p - y[i]
+      let di = p * (1 - p)
+      if (sw !== undefined) {
+        residual *= sw[i]
+        di *= sw[i]
+      }
       D[i] = di
       gb += residual
       mb += di

@@ -12,7 +12,10 @@ export const rfSpec: AlgorithmSpec<RfParams> = {
   fit(X, y, nClasses, params, ctx) {
     checkRfParams(params)
     checkTreeTrainingData(X, y, nClasses, 'rf')
-    if (params.backend === 'mljs') return fitMljsForest(X, y, nClasses, params, ctx)
+    if (params.backend === 'mljs') {
+      if (ctx.sampleWeight) throw new ConfigError('train.class_weight=balanced needs train.rf.backend=sparse (ml-random-forest has no sample weights)')
+      return fitMljsForest(X, y, nClasses, params, ctx)
+    }
     return fitSparseForest(
       X,
       y,

@@ -139,7 +139,8 @@ export function fitBoosted(X: CsrMatrix, y: Int32Array, nClasses: number, opt: B
     minChild: opt.minChild,
     gamma: opt.algorithm === 'xgb' ? opt.gamma : 0,
   })
-  const base = priorMargins(y, nClasses)
+  const sw = ctx.sampleWeight
+  const base = priorMargins(y, nClasses, sw)
   const margins = new Float64Array(n * k)
   for (let r = 0; r < n; r++) margins.set(base, r * k)
   const prob = new Float64Array(n * k)
@@ -164,6 +165,13 @@ export function fitBoosted(X: CsrMatrix, y: Int32Array, nClasses: number, opt: B
         g[r] = p - (k === 1 ? y[r] : y[r] === c ? 1 : 0)
         h[r] = Math.max(p * (1 - p), 1e-16)
       }
+      // Sample weights (class_weight) scale each row's gradient and hessian, as sample_weight does in sklearn and XGBoost.
+      if (sw) {
+        for (let r = 0; r < n; r++) {
+          g[r] *= sw[r]
+          h[r] *= sw[r]
+        }
+      }
       if (allowed) sampleFeatures(allowed, opt.colsample, rng)
       rows.set(bag.subarray(0, m)) // the grower reorders rows in place
       const {tree, rowLeaf} = grower.grow(rows, m, inBag, g, h, allowed, leafValue, gains, opt.algorithm === 'gb' ? rng : null)
@@ -185,11 +193,19 @@ export function fitBoosted(X: CsrMatrix, y: Int32Array, nClasses: number, opt: B
   return new BoostedClassifier(opt.algorithm, nClasses, X.cols, base, trees, gains)
 }
 
-/** Initial margins from the class priors: log-odds for binary, log-probabilities (softmax-invariant) otherwise. */
-function priorMargins(y: Int32Array, nClasses: number): Float64Array {
+/**
+ * Initial margins from the (sample-weighted) class priors: log-odds for binary, log-probabilities
+ * (softmax-invariant) otherwise.
+ */
+function priorMargins(y: Int32Array, nClasses: number, sw: Float64Array | undefined): Float64Array {
   const counts = new Float64Array(nClasses)
-  for (const c of y) counts[c]++
-  const prior = (c: number): number => Math.max(counts[c] / y.length, 1e-15)
+  let total = 0
+  for (let r = 0; r < y.length; r++) {
+    const w = sw ? sw[r] : 1
+    counts[y[r]] += w
+    total += w
+  }
+  const prior = (c: number): number => Math.max(counts[c] / total, 1e-15)
   if (nClasses === 2) return Float64Array.of(Math.log(prior(1) / prior(0)))
   return Float64Array.from({length: nClasses}, (_, c) => Math.log(prior(c)))
 }

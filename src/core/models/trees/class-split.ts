@@ -9,7 +9,7 @@ export class ClassSplitFinder {
   readonly total: Float64Array
   private readonly left: Float64Array
   private readonly zero: Float64Array
-  private weights: Int32Array = new Int32Array(0)
+  private weights: Float64Array = new Float64Array(0)
   private size = 0
   bestProxy = 0
   bestFeature = -1
@@ -33,7 +33,7 @@ export class ClassSplitFinder {
   }
 
   /** Starts a node with class weights `total`, `size` rows and the tree's row weights. */
-  begin(total: Float64Array, size: number, weights: Int32Array): void {
+  begin(total: Float64Array, size: number, weights: Float64Array): void {
     this.total.set(total)
     this.size = size
     this.weights = weights

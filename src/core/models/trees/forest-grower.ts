@@ -90,14 +90,14 @@ export class ForestTreeGrower {
   }
 
   /**
-   * Grows a tree on the rows with weight > 0 (bootstrap counts) and adds each split's impurity decrease
+   * Grows a tree on the rows with weight > 0 (bootstrap counts, times the class weight) and adds each split's impurity decrease
    * (in weighted samples) to `gains[feature]`. Leaf values are the weighted class counts.
    *
    * Text trees are deep and lopsided (a split on a rare word peels a few rows off a big node), so no step
    * walks all of a node's rows: class totals come from the parent's split search, and a split moves only the
    * rows of the smaller, non-zero side (see `partition`).
    */
-  grow(weights: Int32Array, rng: Rng, gains: Float64Array): Tree {
+  grow(weights: Float64Array, rng: Rng, gains: Float64Array): Tree {
     const {rows, nodeOf, posOf, n, k} = this
     const {y, X} = this.data
     const rootTotal = this.total
@@ -163,7 +163,7 @@ export class ForestTreeGrower {
     return builder.build()
   }
 
-  private findSplit(node: PendingNode, size: number, weights: Int32Array, rng: Rng): boolean {
+  private findSplit(node: PendingNode, size: number, weights: Float64Array, rng: Rng): boolean {
     this.finder.begin(this.total, size, weights)
     const drawCost = this.opt.mtry * this.colNnzMean
     if (drawCost < 2 * node.nnz) this.searchByDrawing(node.id, rng)

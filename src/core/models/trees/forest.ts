@@ -128,11 +128,14 @@ export function fitSparseForest(X: CsrMatrix, y: Int32Array, nClasses: number, o
   )
   const gains = new Float64Array(X.cols)
   const trees: Tree[] = []
-  const weights = new Int32Array(X.rows)
+  const weights = new Float64Array(X.rows)
+  const sw = ctx.sampleWeight
   for (let t = 0; t < opt.nEstimators; t++) {
     ctx.signal?.throwIfAborted()
     const rng = new Rng(deriveSeed(ctx.seed, t))
     bootstrapWeights(weights, opt.bootstrap, rng)
+    // scikit-learn's class_weight in a forest: each tree's row weight is its bootstrap count times the class weight.
+    if (sw) for (let r = 0; r < weights.length; r++) weights[r] *= sw[r]
     trees.push(grower.grow(weights, rng, gains))
     ctx.reporter.progress('rf trees', t + 1, opt.nEstimators)
   }
@@ -140,7 +143,7 @@ export function fitSparseForest(X: CsrMatrix, y: Int32Array, nClasses: number, o
 }
 
 /** n draws with replacement as per-row counts (bootstrap), or weight 1 for every row. */
-function bootstrapWeights(weights: Int32Array, bootstrap: boolean, rng: Rng): void {
+function bootstrapWeights(weights: Float64Array, bootstrap: boolean, rng: Rng): void {
   const n = weights.length
   if (!bootstrap) {
     weights.fill(1)
