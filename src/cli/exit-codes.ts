@@ -5,4 +5,5 @@ export const EXIT_CODE_HELP = `EXIT CODES
   2   usage error (flags, arguments)
   3   promotion gate rejected the candidate
   4   an external tool or service failed (docker, eksctl, kubectl, HTTP, S3, MLflow)
+  5   drift detected (sentiops drift)
   70  internal error (a bug: please report it with --verbose output)`

@@ -8,6 +8,7 @@
  *   2  usage: wrong flags or arguments
  *   3  promotion gate rejected the candidate model
  *   4  an external tool or service failed (docker, eksctl, kubectl, an HTTP/S3/MLflow endpoint)
+ *   5  drift detected: `sentiops drift` ran and the data moved away from the training profile
  *   70 internal bug (an invariant broke): please report it
  */
 export const EXIT_CODES = {
@@ -16,6 +17,8 @@ export const EXIT_CODES = {
   usage: 2,
   gateRejected: 3,
   external: 4,
+  /** Not an error: `sentiops drift` prints its full report (status ok in --json) and exits with this code. */
+  driftDetected: 5,
   bug: 70,
 } as const
 
