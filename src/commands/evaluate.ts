@@ -1,26 +1,44 @@
+import {Flags} from '@oclif/core'
 import {BaseCommand, EXIT_CODE_HELP} from '../cli/base-command.js'
 import {fmt, relativePath, setFlag} from '../cli/flags.js'
 import path from 'node:path'
-import {runEvaluate} from '../core/stages/evaluate.js'
+import {logModelEvaluation, runEvaluate, runEvaluateModel} from '../core/stages/evaluate.js'
 import {modelParams, tracked, trackingEnabled} from '../core/stages/tracking.js'
 import {flattenParams} from '../core/tracking/inputs.js'
 import {trackingFlags} from '../cli/tracking-flags.js'
 
 export default class Evaluate extends BaseCommand<typeof Evaluate> {
-  static override summary = 'Score the model on the held-out split: metrics, confusion matrix, ROC/PR plots.'
-  static override description = `Predicts the raw test split through the model bundle (the serving code path) and writes
-evaluate.metrics_file (flat keys: accuracy, precision, recall, f1, roc_auc, log_loss, ...) and, under
-evaluate.plots_dir, DVC plot data (roc.json, prc.json, confusion.csv) plus SVG charts.
+  static override summary = 'Score a model on labeled data: metrics, confusion matrix, ROC/PR plots.'
+  static override description = `Without --model/--data/--out this is the pipeline stage: it predicts the raw test split through the
+model bundle (the serving code path) and writes evaluate.metrics_file (flat keys: accuracy, precision, recall,
+f1, roc_auc, log_loss, ...) and, under evaluate.plots_dir, DVC plot data (roc.json, prc.json, confusion.csv)
+plus SVG charts.
+
+With --model (a bundle directory or a models:/ URI; default train.model_dir) and/or --data (any labeled data
+ingest.source accepts, read with the same column and label mapping; default the held-out split) it scores that
+model on that data with the same metrics and plots, writes them to --out (default reports/eval-<name>) and leaves
+reports/metrics.json alone. Every model decides with its own threshold (stored in the bundle), else
+evaluate.threshold. The tracked run is tagged with the model (sentiops.model.uri, .name, .version, .run_id) and
+the data (sentiops.data.source, sentiops.data.md5), which links it to the registered version.
 
 ${EXIT_CODE_HELP}`
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --set evaluate.threshold=0.6',
-    '<%= config.bin %> <%= command.id %> --json',
+    '<%= config.bin %> <%= command.id %> --model models:/sentiment@champion --data golden.csv',
+    '<%= config.bin %> <%= command.id %> --model models/model --data reviews.jsonl --set ingest.text_column=body --out reports/eval-reviews --json',
   ]
-  static override flags = {set: setFlag, ...trackingFlags}
+  static override flags = {
+    model: Flags.string({description: 'bundle directory or models:/name@alias, models:/name/3, runs:/id/model (default: train.model_dir)'}),
+    data: Flags.string({description: 'labeled data to score on: file, glob, URL or s3:// URI, read with the ingest.* mapping (default: the held-out split)'}),
+    out: Flags.string({description: 'report directory for --model/--data (default: reports/eval-<name>)'}),
+    set: setFlag,
+    ...trackingFlags,
+  }
 
   async run() {
+    const f = this.flags
+    if (f.model !== undefined || f.data !== undefined || f.out !== undefined) return this.evaluateModel()
     const {params} = await this.loadParams(this.flags.set)
     const cwd = process.cwd()
     const {result, run} = await tracked(
@@ -38,6 +56,32 @@ ${EXIT_CODE_HELP}`
         return evaluated
       },
     )
+    this.logSummary(result)
+    if (run) this.log(`  run: ${run.runId} (${run.runName}) in ${run.trackingUri}`)
+    return {...result, run}
+  }
+
+  private async evaluateModel() {
+    const f = this.flags
+    const {params} = await this.loadParams(f.set)
+    const cwd = process.cwd()
+    const {result, run} = await tracked(
+      {enabled: trackingEnabled(f.track), trackingUri: f['tracking-uri'], experiment: f.experiment, runName: f['run-name'], cwd, reporter: this.reporter},
+      async handle => {
+        const evaluated = await runEvaluateModel(params, {model: f.model, data: f.data, out: f.out, cwd, reporter: this.reporter, trackingUri: f['tracking-uri']})
+        if (handle) await logModelEvaluation(handle, evaluated)
+        return evaluated
+      },
+    )
+    const version = result.model.name ? ` (${result.model.name} version ${result.model.version})` : ''
+    this.log(`model: ${result.model.uri}${version}, threshold ${result.threshold}`)
+    this.log(`data: ${result.data.source}`)
+    this.logSummary(result)
+    if (run) this.log(`  run: ${run.runId} (${run.runName}) in ${run.trackingUri}`)
+    return {...result, run}
+  }
+
+  private logSummary(result: {rows: number; seconds: number; metrics: Record<string, number>; classNames: string[]; confusion: number[][]; files: string[]}) {
     const m = result.metrics
     this.log(`evaluate: ${result.rows} test texts in ${result.seconds.toFixed(2)} s`)
     this.log(`  accuracy ${fmt(m.accuracy)}  precision ${fmt(m.precision)}  recall ${fmt(m.recall)}  f1 ${fmt(m.f1)}  roc_auc ${fmt(m.roc_auc)}  log_loss ${fmt(m.log_loss)}`)
@@ -46,7 +90,5 @@ ${EXIT_CODE_HELP}`
     this.log(`    ${''.padEnd(width)}  ${result.classNames.map(n => n.padStart(width)).join('  ')}`)
     result.confusion.forEach((row, i) => this.log(`    ${result.classNames[i].padEnd(width)}  ${row.map(v => String(v).padStart(width)).join('  ')}`))
     this.log(`  wrote ${result.files.map(relativePath).join(', ')}`)
-    if (run) this.log(`  run: ${run.runId} (${run.runName}) in ${run.trackingUri}`)
-    return {...result, run}
   }
 }

@@ -5,6 +5,8 @@ import YAML from 'yaml'
 import {EXIT_CODES, GateRejectedError} from '../../src/core/errors.js'
 import type {Reporter} from '../../src/core/reporter.js'
 import {logModel, openStores, registerModel, type RegisterOptions, type Stores} from '../../src/core/tracking/index.js'
+import type {SignificanceOptions} from '../../src/core/tracking/register.js'
+import {trainModel} from '../serve/support/model.js'
 import {cleanEnv, makeBundle, tempDir} from './helpers.js'
 
 let cwd: string
@@ -27,6 +29,12 @@ async function candidate(metrics: Record<string, number>, marker = 'x'): Promise
   await stores.tracking.logMetrics(runId, Object.entries(metrics).map(([key, value]) => ({key, value})))
   await stores.tracking.endRun(runId, 'FINISHED')
   return runId
+}
+
+/** Significance-gate options on a tiny labeled set. */
+function paired(alpha: number, classNames = ['negative', 'positive']): SignificanceOptions {
+  const data = {texts: ['a wonderful film', 'dull and far too long'], labels: [1, 0], classNames, source: 'tiny.csv', md5: '0'}
+  return {alpha, data, compare: {resamples: 100, seed: 1, confidence: 0.95}, fallbackThreshold: 0.5}
 }
 
 const register = (options: Omit<RegisterOptions, 'stores' | 'name'> & {name?: string}) =>
@@ -154,10 +162,34 @@ describe('register inputs', () => {
     [{bundleDir: 'x', stage: 'Prod'}, "unknown stage 'Prod'"],
     [{bundleDir: 'x', alias: 'latest'}, "the alias 'latest' is reserved"],
     [{bundleDir: 'x', gates: ['f1 >= high']}, "invalid gate rule 'f1 >= high'"],
-    [{bundleDir: 'x', minDelta: -1}, 'min-delta must be a number ≥ 0'],
+    [{bundleDir: 'x', minDelta: -1}, 'min-delta must be a number ≥ 0 (got -1); a negative margin (non-inferiority) needs --significance with --data'],
+    [{bundleDir: 'x', significance: paired(0.05)}, '--significance needs --against'],
+    [{bundleDir: 'x', against: 'models:/sentiment@champion', significance: paired(0.7)}, 'significance must be between 0 and 0.5, e.g. 0.05 (got 0.7)'],
+    [{bundleDir: 'x', against: 'models:/sentiment@champion', metric: 'mcc', significance: paired(0.05)}, "--significance compares accuracy, f1, roc_auc, macro_f1 or log_loss; --metric is 'mcc'"],
   ] as Array<[Partial<RegisterOptions>, string]>)('rejects %j as a usage error', async (options, message) => {
     const error = await register(options).catch(e => e)
     expect(error.message).toContain(message)
     expect(error.exitCode).toBe(EXIT_CODES.usage)
+  })
+})
+
+describe('significance gate on labeled data', () => {
+  it('scores both models before writing anything: data the models cannot read registers nothing', async () => {
+    const {dir} = await trainModel(cwd)
+    expect((await register({bundleDir: dir, alias: 'champion'})).version).toBe('1')
+    const error = await register({bundleDir: dir, alias: 'champion', against: 'models:/sentiment@champion', significance: paired(0.05, ['bad', 'good'])}).catch(e => e)
+    expect(error.message).toMatch(/^tiny\.csv: class 'bad', 'good' is not one the model at .* predicts \(its classes: negative, positive\)$/)
+    expect((await stores.registry.searchModelVersions('sentiment')).map(v => v.version)).toEqual(['1'])
+  })
+
+  it('the same bundle against itself: zero gain, p = 1, rejected for superiority and accepted as non-inferior', async () => {
+    const {dir} = await trainModel(cwd)
+    await register({bundleDir: dir, alias: 'champion'})
+    const error = await register({bundleDir: dir, alias: 'champion', against: 'models:/sentiment@champion', significance: paired(0.05)}).catch(e => e)
+    expect(error).toBeInstanceOf(GateRejectedError)
+    const check = error.data.result.gate.checks[0]
+    expect(check).toMatchObject({kind: 'significance', metric: 'accuracy', mode: 'superiority', gain: 0, lowerBound: 0, passed: false, comparison: {mcnemar: {b: 0, c: 0, p: 1}, n: 2}})
+    const ok = await register({bundleDir: dir, alias: 'champion', against: 'models:/sentiment@champion', minDelta: -0.01, significance: paired(0.05)})
+    expect(ok).toMatchObject({version: '3', aliases: ['champion'], gate: {verdict: 'passed'}})
   })
 })

@@ -4,6 +4,9 @@
  * Pure functions: registerModel gathers the metrics and acts on the verdict.
  */
 import {UsageError} from '../errors.js'
+import {gainBound, type ComparisonWithSamples, type ModelComparison} from '../evaluation/compare.js'
+import {comparisonTable} from '../evaluation/compare-format.js'
+import {COMPARED_METRICS, lowerIsBetter, type ComparedMetric} from '../evaluation/score.js'
 
 export const GATE_OPS = ['>=', '<=', '==', '>', '<'] as const
 export type GateOp = (typeof GATE_OPS)[number]
@@ -63,7 +66,30 @@ export interface ComparisonCheck {
   message: string
 }
 
-export type Check = GateCheck | ComparisonCheck
+/** The paired-significance comparison with --against on labeled data (register --data --significance). */
+export interface SignificanceCheck {
+  kind: 'significance'
+  against: string
+  againstVersion?: string
+  metric: ComparedMetric
+  /** Significance level α. */
+  alpha: number
+  minDelta: number
+  /** minDelta ≥ 0: the candidate must be better; < 0: not worse than the margin. */
+  mode: 'superiority' | 'non-inferiority'
+  /** Candidate minus reference in the better direction (for log_loss: reference − candidate). */
+  gain?: number
+  /** One-sided lower confidence bound of the gain at level α (the lower end of the (1 − 2α) percentile interval). */
+  lowerBound?: number
+  /** A = the reference, B = the candidate. */
+  comparison?: ModelComparison
+  passed: boolean
+  message: string
+  /** The comparison table, for a person reading the verdict. */
+  figures: string[]
+}
+
+export type Check = GateCheck | ComparisonCheck | SignificanceCheck
 
 export function checkThresholds(gates: Gate[], metrics: Record<string, number>): GateCheck[] {
   return gates.map(g => {
@@ -101,6 +127,74 @@ export function checkComparison(input: ComparisonInput): ComparisonCheck {
     ? `${metric} ${fmt(candidate)} vs ${fmt(reference)} of ${refLabel}: ${sign}${fmt(gain)} ≥ min-delta ${fmt(minDelta)}`
     : `gate against ${refLabel} failed: ${metric} is ${fmt(candidate)}, ${refLabel} has ${fmt(reference)} (${sign}${fmt(gain)}, ${higherIsBetter ? 'needs' : 'needs a drop of'} at least ${higherIsBetter ? '+' : ''}${fmt(minDelta)})`
   return {kind: 'comparison', ...input, passed, message}
+}
+
+export interface SignificanceInput {
+  against: string
+  againstVersion?: string
+  metric: ComparedMetric
+  alpha: number
+  minDelta: number
+  /** Reference as A, candidate as B; undefined when nothing holds the reference yet (the check passes). */
+  result?: ComparisonWithSamples
+}
+
+export function isComparedMetric(metric: string): metric is ComparedMetric {
+  return (COMPARED_METRICS as readonly string[]).includes(metric)
+}
+
+/**
+ * The gate that is not fooled by noise. With gain = how much better the candidate is (B − A; A − B for log_loss)
+ * and L its one-sided lower confidence bound at level α from the paired bootstrap:
+ * - superiority (min_delta ≥ 0): on accuracy, McNemar's exact test must give p < α with the candidate right on
+ *   more of the texts where the two disagree (and L > min_delta when min_delta > 0); on the other metrics L > min_delta;
+ * - non-inferiority (min_delta < 0): L > min_delta, i.e. the candidate is at most |min_delta| worse, at level α.
+ */
+export function checkSignificance(input: SignificanceInput): SignificanceCheck {
+  const {against, againstVersion, metric, alpha, minDelta, result} = input
+  const mode: SignificanceCheck['mode'] = minDelta < 0 ? 'non-inferiority' : 'superiority'
+  const base = {kind: 'significance' as const, against, againstVersion, metric, alpha, minDelta, mode}
+  if (!result) return {...base, passed: true, message: `no model at ${against} yet: nothing to beat`, figures: []}
+  const {comparison} = result
+  const {gain, lower} = gainBound(result, metric, alpha)
+  const {b, c, p} = comparison.mcnemar
+  const refLabel = `${against}${againstVersion ? ` (version ${againstVersion})` : ''}`
+  const level = `${Number(((1 - 2 * alpha) * 100).toFixed(4))}% CI`
+  const d = comparison.deltas[metric]
+  const direction = lowerIsBetter(metric) ? ', lower is better' : ''
+  const head = `${metric} ${fmt4(d.b)} vs ${fmt4(d.a)} of ${refLabel} on ${comparison.n} texts (gain ${signed(gain)}${direction}`
+  const bound = `${level} lower bound of the gain ${signed(lower)}`
+  const mcnemarText = `McNemar p = ${fmtP(p)} (only the candidate right on ${c} texts, only the reference on ${b})`
+  const boundOk = lower > minDelta
+  let passed: boolean
+  let why: string
+  if (mode === 'non-inferiority') {
+    passed = boundOk
+    why = `${bound} ${boundOk ? '>' : '≤'} margin ${signed(minDelta)} (non-inferiority at α = ${alpha})`
+  } else if (metric === 'accuracy') {
+    const mcnemarOk = p < alpha && c > b
+    passed = mcnemarOk && (minDelta === 0 || boundOk)
+    why = `${mcnemarText}${mcnemarOk ? ` < α = ${alpha}` : c > b ? ` ≥ α = ${alpha}: not significant` : ': the candidate is not the more accurate one'}`
+    if (minDelta > 0) why += `; ${bound} ${boundOk ? '>' : '≤'} min-delta ${signed(minDelta)}`
+  } else {
+    passed = boundOk
+    why = `${bound} ${boundOk ? '>' : '≤'} min-delta ${signed(minDelta)} (one-sided at α = ${alpha})`
+  }
+  const message = passed ? `${head}): ${why}` : `gate against ${refLabel} failed: ${head}): ${why}`
+  const figures = ['A = the reference, B = the candidate', ...comparisonTable(comparison)]
+  return {...base, gain, lowerBound: lower, comparison, passed, message, figures}
+}
+
+function fmt4(n: number): string {
+  return Number.isFinite(n) ? n.toFixed(4) : 'n/a'
+}
+
+function signed(n: number): string {
+  return Number.isFinite(n) ? `${n >= 0 ? '+' : ''}${n.toFixed(4)}` : 'n/a'
+}
+
+function fmtP(p: number): string {
+  return p < 1e-4 ? p.toExponential(2) : String(Number(p.toPrecision(3)))
 }
 
 /** A rule whose operator is < or <= means "lower is better" (losses, error rates). */

@@ -9,12 +9,15 @@ import path from 'node:path'
 import {GateRejectedError, UsageError, UserError} from '../errors.js'
 import {readablePath} from '../fs/atomic.js'
 import {silentReporter, type Reporter} from '../reporter.js'
+import {loadBundle} from '../bundle/index.js'
+import type {CompareOptions, ComparisonWithSamples} from '../evaluation/compare.js'
+import {compareBundles, type LabeledSet} from '../evaluation/score-bundle.js'
 import {currentUser} from './env-info.js'
 import {isAlreadyExists, isNotFound} from './errors.js'
-import {checkComparison, checkThresholds, higherIsBetter, parseGate, type Check, type Gate} from './gate.js'
+import {checkComparison, checkSignificance, checkThresholds, higherIsBetter, isComparedMetric, parseGate, type Check, type Gate} from './gate.js'
 import {flattenParams} from './inputs.js'
 import {normalizeStage, validateAlias, validateModelName} from './names.js'
-import {findVersion} from './resolve.js'
+import {findVersion, resolveModel} from './resolve.js'
 import {DEFAULT_MODEL_ARTIFACT_PATH, MLMODEL_FILE, withRun} from './run-context.js'
 import type {ModelVersion, Run, Stage, Stores} from './store.js'
 import {checkArtifactPath, formatModelUri, localArtifactPath, parseModelUri} from './uri.js'
@@ -44,7 +47,13 @@ export interface RegisterOptions {
   /** A models:/ URI the candidate must beat by `minDelta` on `metric` (default: the first gate's metric). */
   against?: string
   metric?: string
+  /** Required gain over `against`; negative (with `significance`) = non-inferiority margin. */
   minDelta?: number
+  /**
+   * Score the candidate and the `against` model on the same labeled texts and gate on a paired test at level
+   * `alpha` (gate.ts checkSignificance) instead of comparing the two runs' logged metrics.
+   */
+  significance?: SignificanceOptions
   /** Promote even when the gate rejects (requires `reason`, which is recorded). */
   force?: boolean
   reason?: string
@@ -59,6 +68,14 @@ export interface RegisterOptions {
   reporter?: Reporter
   /** Environment for user names in tags (default process.env). */
   env?: NodeJS.ProcessEnv
+}
+
+export interface SignificanceOptions {
+  alpha: number
+  data: LabeledSet
+  compare: CompareOptions
+  /** Decision threshold of a bundle that stores none (evaluate.threshold). */
+  fallbackThreshold: number
 }
 
 export type GateVerdict = 'none' | 'passed' | 'rejected' | 'forced'
@@ -88,6 +105,8 @@ interface Plan {
   compareMetric?: string
   minDelta: number
   artifactPath: string
+  /** The comparison scores both models on data instead of reading their runs' metrics. */
+  paired: boolean
 }
 
 export async function registerModel(options: RegisterOptions): Promise<RegisterResult> {
@@ -102,7 +121,9 @@ export async function registerModel(options: RegisterOptions): Promise<RegisterR
   const fromFile = options.metricsFile ? await readMetricsFile(path.resolve(options.cwd ?? process.cwd(), options.metricsFile.path), options.metricsFile.required) : {}
   const metrics = {...candidateRun?.data.metrics, ...fromFile, ...options.metrics}
   requireMetrics(plan, metrics, candidateRun)
-  const reference = plan.against ? await referenceMetric(options.stores, plan.against, plan.compareMetric!) : undefined
+  const sig = options.significance
+  const reference = plan.against && !sig ? await referenceMetric(options.stores, plan.against, plan.compareMetric!) : undefined
+  const paired = plan.against && sig ? await pairedComparison(options, plan, sig, candidateRun, reporter) : undefined
 
   const run = candidateRun ?? (await logBundleRun(options, plan, metrics, reporter))
   const source = `${run.info.artifactUri.replace(/\/+$/, '')}/${plan.artifactPath}`
@@ -112,7 +133,11 @@ export async function registerModel(options: RegisterOptions): Promise<RegisterR
   reporter.debug(`registered ${formatModelUri({kind: 'version', name: plan.name, version: version.version})} from run ${run.info.runId} (${source})`)
 
   const checks: Check[] = checkThresholds(plan.gates, metrics)
-  if (plan.against && plan.compareMetric) {
+  if (plan.against && sig && isComparedMetric(plan.compareMetric!)) {
+    checks.push(checkSignificance({
+      against: plan.against, againstVersion: paired?.version, metric: plan.compareMetric, alpha: sig.alpha, minDelta: plan.minDelta, result: paired?.result,
+    }))
+  } else if (plan.against && plan.compareMetric) {
     checks.push(checkComparison({
       against: plan.against,
       againstVersion: reference?.version,
@@ -164,16 +189,24 @@ function validate(options: RegisterOptions): Plan {
     if (ref.kind === 'path' || ref.kind === 'run') throw new UsageError(`--against needs a registry URI such as models:/${options.name}@champion (got '${against}')`)
   }
   const minDelta = options.minDelta ?? 0
-  if (!Number.isFinite(minDelta) || minDelta < 0) throw new UsageError(`min-delta must be a number ≥ 0 (got ${options.minDelta})`)
-  const compareMetric = options.metric?.trim() || gates[0]?.metric
+  const sig = options.significance
+  if (!Number.isFinite(minDelta) || (minDelta < 0 && !sig)) {
+    throw new UsageError(`min-delta must be a number ≥ 0 (got ${options.minDelta}); a negative margin (non-inferiority) needs --significance with --data`)
+  }
+  if (sig && !(sig.alpha > 0 && sig.alpha < 0.5)) throw new UsageError(`significance must be between 0 and 0.5, e.g. 0.05 (got ${sig.alpha})`)
+  if (sig && !against) throw new UsageError('--significance needs --against, the model to compare with (e.g. models:/sentiment@champion)')
+  // On labeled data the gate compares accuracy unless told otherwise; the run comparison needs a gate metric.
+  const compareMetric = options.metric?.trim() || (sig ? 'accuracy' : gates[0]?.metric)
   if (against && !compareMetric) throw new UsageError('--against needs a metric to compare: add a --gate rule (its metric is used) or --metric')
+  if (sig && !isComparedMetric(compareMetric!)) throw new UsageError(`--significance compares accuracy, f1, roc_auc, macro_f1 or log_loss; --metric is '${compareMetric}'`)
   if (options.force && !options.reason?.trim()) throw new UsageError('--force needs --reason "<why the gate is overridden>" (it is recorded on the version)')
-  return {name: options.name, stage, alias: options.alias || undefined, archiveExisting, gates, against, compareMetric, minDelta, artifactPath}
+  return {name: options.name, stage, alias: options.alias || undefined, archiveExisting, gates, against, compareMetric, minDelta, artifactPath, paired: Boolean(sig)}
 }
 
 /** A gate on a metric the candidate does not have is a mistake in the gate (or a missing evaluation), not a rejection. */
 function requireMetrics(plan: Plan, metrics: Record<string, number>, run?: Run): void {
-  const needed = new Set([...plan.gates.map(g => g.metric), ...(plan.against && plan.compareMetric ? [plan.compareMetric] : [])])
+  const fromRuns = plan.against && plan.compareMetric && !plan.paired
+  const needed = new Set([...plan.gates.map(g => g.metric), ...(fromRuns ? [plan.compareMetric!] : [])])
   const missing = [...needed].filter(m => typeof metrics[m] !== 'number')
   if (missing.length === 0) return
   const available = Object.keys(metrics).sort()
@@ -201,6 +234,31 @@ async function referenceMetric(stores: Stores, against: string, metric: string):
     throw new UserError(`${against} (version ${version.version}, run ${version.runId}) has no metric '${metric}' to compare with (available: ${Object.keys(run.data.metrics).sort().join(', ') || 'none'})`)
   }
   return {version: version.version, value}
+}
+
+/**
+ * The reference (A) and the candidate (B) scored on the same texts; undefined when nothing holds the reference
+ * yet. Both bundles are read before anything is written.
+ */
+async function pairedComparison(options: RegisterOptions, plan: Plan, sig: SignificanceOptions, candidateRun: Run | undefined, reporter: Reporter): Promise<{version: string; result: ComparisonWithSamples} | undefined> {
+  const ref = parseModelUri(plan.against!)
+  if (ref.kind === 'path' || ref.kind === 'run') return undefined
+  let version: ModelVersion
+  try {
+    version = await findVersion(options.stores, ref)
+  } catch (error) {
+    if (isNotFound(error)) return undefined
+    throw error
+  }
+  const cwd = options.cwd ?? process.cwd()
+  const resolveOptions = {cwd, env: options.env}
+  const referenceDir = (await resolveModel(formatModelUri({kind: 'version', name: version.name, version: version.version}), options.stores, resolveOptions)).dir
+  const candidateDir = candidateRun
+    ? (await resolveModel(formatModelUri({kind: 'run', runId: candidateRun.info.runId, path: plan.artifactPath}), options.stores, resolveOptions)).dir
+    : path.resolve(cwd, options.bundleDir!)
+  reporter.info(`scoring the candidate and ${plan.against} (version ${version.version}) on ${sig.data.texts.length} texts of ${sig.data.source}`)
+  const result = compareBundles(await loadBundle(referenceDir), await loadBundle(candidateDir), sig.data, sig.fallbackThreshold, sig.compare, reporter)
+  return {version: version.version, result}
 }
 
 async function logBundleRun(options: RegisterOptions, plan: Plan, metrics: Record<string, number>, reporter: Reporter): Promise<Run> {

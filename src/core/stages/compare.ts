@@ -1,0 +1,34 @@
+import type {Params} from '../config/params.js'
+import type {ModelComparison} from '../evaluation/compare.js'
+import {compareBundles} from '../evaluation/score-bundle.js'
+import {openModel} from '../model-source.js'
+import type {Reporter} from '../reporter.js'
+import {fallbackThreshold, loadEvaluationData} from './evaluate.js'
+
+export interface CompareResult extends ModelComparison {
+  models: {a: ComparedModel; b: ComparedModel}
+  data: {source: string; md5: string}
+}
+
+export interface ComparedModel {
+  uri: string
+  dir: string
+  name?: string
+  version?: string
+  /** The decision threshold the model predicts with (its own, else evaluate.threshold). */
+  threshold: number
+}
+
+/** `compare A B --data FILE`: both models scored on the same texts; delta = B − A with paired-bootstrap intervals. */
+export async function runCompare(params: Params, opts: {a: string; b: string; data?: string; cwd: string; reporter: Reporter; trackingUri?: string}): Promise<CompareResult> {
+  const open = (uri: string) => openModel(uri, {cwd: opts.cwd, reporter: opts.reporter, trackingUri: opts.trackingUri})
+  const a = await open(opts.a)
+  const b = await open(opts.b)
+  const data = await loadEvaluationData(params, opts.data, opts)
+  const fallback = fallbackThreshold(params)
+  const {comparison} = compareBundles(a.bundle, b.bundle, data, fallback, params.compare, opts.reporter)
+  const describe = ({source, bundle}: typeof a): ComparedModel => ({
+    uri: source.uri, dir: source.dir, ...(source.name ? {name: source.name, version: source.version} : {}), threshold: bundle.meta.threshold ?? fallback,
+  })
+  return {...comparison, models: {a: describe(a), b: describe(b)}, data: {source: data.source, md5: data.md5}}
+}
