@@ -8,7 +8,9 @@ export default class Ingest extends BaseCommand<typeof Ingest> {
   static override description = `Sources: local CSV/TSV/JSON/JSONL files (several, comma-separated, or a glob), http(s) URLs,
 s3://bucket/key (AWS SDK credential chain; AWS_ENDPOINT_URL honoured) and builtin:uci (3,000 UCI sentiment
 sentences, offline). Maps columns and labels, drops empty, duplicate and unmapped rows (counted), and writes a
-deterministic stratified split to ingest.out_dir/{train,test}.csv with a data report.
+deterministic stratified split to ingest.out_dir/{train,test}.csv with a data report. With ingest.test_source
+(--test-source; same forms and mapping) that data is the test split as given, test_size does not apply, and
+texts of the source that are also in the test set are dropped from train and counted.
 
 ${EXIT_CODE_HELP}`
   static override examples = [
@@ -16,9 +18,11 @@ ${EXIT_CODE_HELP}`
     '<%= config.bin %> <%= command.id %> --source reviews.csv --text-column review --label-column sentiment --set ingest.label_map="{positive: 1, negative: 0}"',
     '<%= config.bin %> <%= command.id %> --source "data/*.jsonl" --test-size 0.25 --json',
     '<%= config.bin %> <%= command.id %> --source s3://my-bucket/reviews.csv',
+    '<%= config.bin %> <%= command.id %> --source ../shared/data/sst2/train.csv --test-source ../shared/data/sst2/test.csv',
   ]
   static override flags = {
     source: Flags.string({description: 'data source (ingest.source)'}),
+    'test-source': Flags.string({description: 'a fixed test set, same forms as --source (ingest.test_source)'}),
     'text-column': Flags.string({description: 'column with the text (ingest.text_column)'}),
     'label-column': Flags.string({description: 'column with the label (ingest.label_column)'}),
     'test-size': Flags.string({description: 'held-out fraction, e.g. 0.2 (ingest.test_size)'}),
@@ -29,6 +33,7 @@ ${EXIT_CODE_HELP}`
   async run() {
     const overrides = overridesFrom({
       'ingest.source': this.flags.source,
+      'ingest.test_source': this.flags['test-source'],
       'ingest.text_column': this.flags['text-column'],
       'ingest.label_column': this.flags['label-column'],
       'ingest.test_size': this.flags['test-size'],

@@ -15,8 +15,8 @@ export default class ExperimentRun extends BaseCommand<typeof ExperimentRun> {
   static override summary = 'Cross-validate a grid of params combinations, each one a tracked MLflow run.'
   static override description = `The grid comes from params.yaml (experiment.grid: dotted key → list of values) or from --grid
 flags; with neither, it is featurize.method {bow, tfidf} × train.algorithm {lr, mnb, rf, gb, xgb}. Every
-combination is cross-validated with stratified k folds (--cv, experiment.cv) on all rows of ingest.source and
-recorded as one run of the experiment (per-fold metrics with step = fold, cv_<metric>_mean/_std). Completed
+combination is cross-validated with stratified k folds (--cv, experiment.cv) on all rows of ingest.source (with
+ingest.test_source set: minus the texts also in that test set, which model selection never sees) and recorded as one run of the experiment (per-fold metrics with step = fold, cv_<metric>_mean/_std). Completed
 combinations are skipped on a rerun, so an interrupted grid resumes. --parallel N runs N worker processes.
 Ends with the table of \`sentiops experiment show\`.
 
@@ -60,7 +60,8 @@ ${EXIT_CODE_HELP}`
     } else {
       const shard = f.shard ? parseShard(f.shard) : undefined
       const data = await loadLabeledData(params.ingest, {cwd, reporter: this.reporter})
-      this.reporter.info(`experiment ${params.experiment.name}: ${points.length} combinations × ${params.experiment.cv} folds on ${data.texts.length} texts${shard ? ` (shard ${shard.index + 1}/${shard.count})` : ''}`)
+      const heldOut = params.ingest.test_source.trim() !== '' ? ` of ingest.source (the fixed test set ingest.test_source is not used; ${data.heldOut} texts also in it left out)` : ''
+      this.reporter.info(`experiment ${params.experiment.name}: ${points.length} combinations × ${params.experiment.cv} folds on ${data.texts.length} texts${heldOut}${shard ? ` (shard ${shard.index + 1}/${shard.count})` : ''}`)
       await runExperiment({points, texts: data.texts, labels: data.labels, folds: params.experiment.cv, seed: params.ingest.seed, experiment: params.experiment.name, stores, cwd, reporter: this.reporter, shard})
     }
     const seconds = (performance.now() - started) / 1000

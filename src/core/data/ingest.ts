@@ -3,13 +3,14 @@ import type {IngestParams} from '../config/params.js'
 import {ConfigError, DataError} from '../errors.js'
 import {redactUrls} from '../redact.js'
 import {type Reporter, silentReporter} from '../reporter.js'
-import {RowCollector} from './collect.js'
+import {type DroppedCounts, RowCollector} from './collect.js'
+import {fixedTestSplit, withoutTestTexts} from './fixed-test.js'
 import {createLabelMapper} from './labels.js'
 import type {ColumnRequest} from './readers/columns.js'
 import {readTable} from './readers/table.js'
 import {openSource, planSources, TempDir} from './sources/index.js'
 import {textLengthStats} from './report.js'
-import {stratifiedSplit} from './split.js'
+import {type SplitPlan, stratifiedSplit} from './split.js'
 import type {DataReport, IngestResult} from './types.js'
 import {writeSplits} from './write.js'
 
@@ -25,43 +26,77 @@ export interface IngestOptions {
 /**
  * The ingest stage: reads every source in ingest.source, maps columns and labels, drops empty, duplicate
  * and unmapped rows, splits train/test stratified and seeded, and writes `${out_dir}/train.csv` and
- * `test.csv` (header text,label). Nothing is written unless all of that succeeded.
+ * `test.csv` (header text,label). With ingest.test_source the test split is that data instead (see
+ * fixed-test.ts). Nothing is written unless all of that succeeded.
  */
 export async function ingest(params: IngestParams, options: IngestOptions): Promise<IngestResult> {
   const {signal} = options
-  const collector = await collectRows(params, options)
+  const collector = await collectRows(params, params.source, options)
   const source = redactUrls(params.source)
-  const plan = stratifiedSplit(collector.labels, params.class_names, params.test_size, params.seed, source)
+  let split: {texts: readonly string[]; labels: readonly number[]; plan: SplitPlan; rowsRead: number; dropped: DroppedCounts; testSource: DataReport['testSource']}
+  if (hasTestSource(params)) {
+    const tests = await collectRows(params, params.test_source, options)
+    const fixed = fixedTestSplit(collector, tests, params, options.reporter ?? silentReporter)
+    const testSource = {source: redactUrls(params.test_source), rowsRead: tests.rowsRead, overlap: fixed.overlap}
+    split = {...fixed, rowsRead: collector.rowsRead + tests.rowsRead, dropped: sumDropped(collector.dropped, tests.dropped), testSource}
+  } else {
+    const plan = stratifiedSplit(collector.labels, params.class_names, params.test_size, params.seed, source)
+    split = {texts: collector.texts, labels: collector.labels, plan, rowsRead: collector.rowsRead, dropped: collector.dropped, testSource: null}
+  }
+  const {plan} = split
   const report: DataReport = {
     source,
-    rowsRead: collector.rowsRead,
-    rowsKept: collector.texts.length,
+    testSource: split.testSource,
+    rowsRead: split.rowsRead,
+    rowsKept: plan.train.length + plan.test.length,
     classes: [...params.class_names],
     perClass: plan.perClass,
-    dropped: collector.dropped,
-    textLength: textLengthStats(collector.texts),
+    dropped: split.dropped,
+    // Over the rows written (with a fixed test set, texts dropped as overlap are not).
+    textLength: textLengthStats(split.testSource ? [...pick(split.texts, plan.train), ...pick(split.texts, plan.test)] : split.texts),
     train: plan.train.length,
     test: plan.test.length,
   }
   const dir = path.resolve(options.cwd, params.out_dir)
   const files = {train: path.join(dir, 'train.csv'), test: path.join(dir, 'test.csv')}
   signal?.throwIfAborted()
-  await writeSplits(files, collector.texts, collector.labels, plan)
+  await writeSplits(files, split.texts, split.labels, plan)
   return {report, files}
 }
 
-/** All labeled rows of ingest.source after mapping, cleaning and dedupe, unsplit (experiments cross-validate them). */
-export async function loadLabeledData(params: IngestParams, options: IngestOptions): Promise<{texts: string[]; labels: number[]}> {
-  const collector = await collectRows(params, options)
-  return {texts: collector.texts, labels: collector.labels}
+/**
+ * All labeled rows of ingest.source after mapping, cleaning and dedupe, unsplit (experiments cross-validate
+ * them). With ingest.test_source, the texts also in the test set are left out (`heldOut` counts them), so
+ * that model selection never sees the fixed test set: what is returned is exactly the train split's rows.
+ */
+export async function loadLabeledData(params: IngestParams, options: IngestOptions): Promise<{texts: string[]; labels: number[]; heldOut: number}> {
+  const collector = await collectRows(params, params.source, options)
+  if (!hasTestSource(params)) return {texts: collector.texts, labels: collector.labels, heldOut: 0}
+  const tests = await collectRows(params, params.test_source, options)
+  const kept = withoutTestTexts(collector, tests)
+  return {texts: kept.rows.map(i => collector.texts[i]), labels: kept.rows.map(i => collector.labels[i]), heldOut: kept.overlap}
 }
 
-async function collectRows(params: IngestParams, options: IngestOptions): Promise<RowCollector> {
+function hasTestSource(params: IngestParams): boolean {
+  return params.test_source.trim() !== ''
+}
+
+function pick(texts: readonly string[], rows: Uint32Array): string[] {
+  return Array.from(rows, i => texts[i])
+}
+
+function sumDropped(a: DroppedCounts, b: DroppedCounts): DroppedCounts {
+  const unmappedLabel = {...a.unmappedLabel}
+  for (const [label, count] of Object.entries(b.unmappedLabel)) unmappedLabel[label] = (unmappedLabel[label] ?? 0) + count
+  return {empty: a.empty + b.empty, duplicate: a.duplicate + b.duplicate, unmappedLabel}
+}
+
+async function collectRows(params: IngestParams, sourceList: string, options: IngestOptions): Promise<RowCollector> {
   const reporter = options.reporter ?? silentReporter
   const {signal} = options
   checkParams(params)
   const mapper = createLabelMapper(params.label_map, params.class_names)
-  const planned = await planSources(params.source, options.cwd)
+  const planned = await planSources(sourceList, options.cwd)
   const collector = new RowCollector(mapper, {text: params.text_column, label: params.label_column})
   const columns: ColumnRequest[] = [
     {name: params.text_column, setting: 'ingest.text_column'},
@@ -97,7 +132,7 @@ async function collectRows(params: IngestParams, options: IngestOptions): Promis
     const {dropped} = collector
     const unmapped = Object.values(dropped.unmappedLabel).reduce((a, b) => a + b, 0)
     throw new DataError(
-      `${redactUrls(params.source)}: no rows left: ${collector.rowsRead} read, ${dropped.empty} with empty text, ${dropped.duplicate} duplicate, ${unmapped} with unmapped labels`,
+      `${redactUrls(sourceList)}: no rows left: ${collector.rowsRead} read, ${dropped.empty} with empty text, ${dropped.duplicate} duplicate, ${unmapped} with unmapped labels`,
       {data: {rowsRead: collector.rowsRead, dropped}},
     )
   }

@@ -36,11 +36,15 @@ export function formatDataReport(report: DataReport): string {
     .map(([value, count]) => `${value === '' ? '(empty)' : JSON.stringify(value)} ${n(count)}`)
   const dropped = [`${n(report.dropped.empty)} empty`, `${n(report.dropped.duplicate)} duplicate`]
   if (unmapped.length > 0) dropped.push(`unmapped labels: ${unmapped.join(', ')}`)
+  const fixed = report.testSource
+  if (fixed) dropped.push(`${n(fixed.overlap)} train ${fixed.overlap === 1 ? 'text' : 'texts'} also in the test set`)
+  const read = fixed ? `${n(report.rowsRead)} read (${n(report.rowsRead - fixed.rowsRead)} source, ${n(fixed.rowsRead)} test source)` : `${n(report.rowsRead)} read`
   const classes = report.classes.map((name, c) => `${name} ${n(report.perClass.train[c])} / ${n(report.perClass.test[c])}`)
   const t = report.textLength
   return [
     `source       ${report.source}`,
-    `rows         ${n(report.rowsRead)} read, ${n(report.rowsKept)} kept: ${n(report.train)} train, ${n(report.test)} test`,
+    ...(fixed ? [`test source  ${fixed.source} (the test split as given; test_size does not apply)`] : []),
+    `rows         ${read}, ${n(report.rowsKept)} kept: ${n(report.train)} train, ${n(report.test)} test`,
     `dropped      ${dropped.join(', ')}`,
     `classes      ${classes.join(' · ')} (train / test)`,
     `text length  min ${t.min} · p5 ${t.p5} · median ${t.p50} · p95 ${t.p95} · max ${t.max} characters`,

@@ -16,7 +16,7 @@ export function mulberry32(seed: number): () => number {
 }
 
 /** A 53-bit seed folded into 32 bits, so that seeds above 2^32 still differ. */
-function seed32(seed: number): number {
+export function seed32(seed: number): number {
   return (seed >>> 0) ^ Math.floor(seed / 2 ** 32)
 }
 

@@ -13,13 +13,19 @@ export interface LabeledRow {
 export interface DataReport {
   /** ingest.source as given. */
   source: string
-  /** Records read from all sources, before any row was dropped. */
+  /**
+   * ingest.test_source (null when the test split is drawn from source by test_size): records read from it
+   * (also counted in rowsRead) and the texts of source that were also in it, dropped from train.
+   */
+  testSource: {source: string; rowsRead: number; overlap: number} | null
+  /** Records read from all sources (test_source included), before any row was dropped. */
   rowsRead: number
   /** Rows written to train + test. */
   rowsKept: number
   /** ingest.class_names: the name of class index i is classes[i]. */
   classes: string[]
   perClass: {train: number[]; test: number[]}
+  /** Summed over source and test_source; duplicates are counted within each (overlap is testSource.overlap). */
   dropped: {empty: number; duplicate: number; unmappedLabel: Record<string, number>}
   /** Length of the kept texts in characters (Unicode code points); quantiles by nearest rank. */
   textLength: {min: number; p5: number; p50: number; p95: number; max: number}
