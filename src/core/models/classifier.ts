@@ -36,9 +36,14 @@ export interface FitContext {
   signal?: AbortSignal
   /**
    * Per-row weights in the loss (train.class_weight balanced: n / (k · n_class) by the row's class); absent when
-   * every row weighs 1 (the two-class Newton path then does no extra work). mnb ignores them (keeps its priors).
+   * every row weighs 1 (the two-class Newton path then does no extra work). mnb takes `uniformClassPriors` instead.
    */
   sampleWeight?: Float64Array
+  /**
+   * mnb under train.class_weight balanced: every class present in y gets prior 1/k (balanced weights give each
+   * class the same total weight), as scikit-learn's MultinomialNB(fit_prior=False). Other learners ignore it.
+   */
+  uniformClassPriors?: boolean
 }
 
 /** One algorithm: how to fit it from params and how to load it back from the bundle's JSON. */

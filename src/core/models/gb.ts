@@ -6,6 +6,8 @@ import {checkInt, checkNumber, checkTreeTrainingData} from './trees/param-checks
 /**
  * Gradient boosting as scikit-learn's GradientBoostingClassifier: log-loss, least-squares regression trees on
  * the residuals with exact thresholds (zero is a value), one Newton step per leaf, prior log-odds to start.
+ * With sample weights (class_weight) as fit(sample_weight=…): weighted residual sums scored over the nodes'
+ * weights (friedman_mse's weighted_n), min_samples_leaf still in rows.
  */
 export const gbSpec: AlgorithmSpec<GbParams> = {
   name: 'gb',

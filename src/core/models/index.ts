@@ -29,16 +29,13 @@ export function algorithmSpec(name: string): AlgorithmSpec<never> {
 
 /**
  * Fits train.algorithm with its section of params (train.lr, train.mnb, ...) and train.class_weight
- * (balanced: rows weighted by their class, see `balancedSampleWeights`).
+ * (balanced: rows weighted by their class, see `balancedSampleWeights`; for mnb, uniform class priors).
  */
 export function fitClassifier(X: CsrMatrix, y: Int32Array, nClasses: number, train: TrainParams, ctx: FitContext): Classifier {
   const spec = algorithmSpec(train.algorithm)
   const algoParams = train[train.algorithm] as never
   if (train.class_weight !== 'balanced') return spec.fit(X, y, nClasses, algoParams, ctx)
-  if (train.algorithm === 'mnb') {
-    ctx.reporter.warn('train.class_weight=balanced does not change mnb: it keeps its class priors (balanced would be uniform priors)')
-    return spec.fit(X, y, nClasses, algoParams, ctx)
-  }
+  if (train.algorithm === 'mnb') return spec.fit(X, y, nClasses, algoParams, {...ctx, uniformClassPriors: true})
   return spec.fit(X, y, nClasses, algoParams, {...ctx, sampleWeight: balancedSampleWeights(y, nClasses)})
 }
 

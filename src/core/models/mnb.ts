@@ -8,7 +8,8 @@ import {normalize} from './lr.js'
 
 /**
  * Multinomial naive Bayes on sparse counts (or TF-IDF weights), as scikit-learn's MultinomialNB:
- * log P(x_j | c) = log((F_cj + α) / (Σ_j F_cj + α·d)), priors from class frequencies.
+ * log P(x_j | c) = log((F_cj + α) / (Σ_j F_cj + α·d)), priors from class frequencies, or uniform under
+ * train.class_weight balanced (fit_prior=False; the stored priors keep it for predict and serve).
  */
 export class MultinomialNaiveBayes implements Classifier {
   readonly algorithm = 'mnb' as const
@@ -78,7 +79,7 @@ export class MultinomialNaiveBayes implements Classifier {
 /** ml-naivebayes needs a dense matrix: measured on MR (8.5k × 5,000) it peaked at 1.2 GB. Above this many cells we refuse. */
 export const MLJS_MAX_CELLS = 5_000_000
 
-function fitSparse(X: CsrMatrix, y: Int32Array, k: number, alpha: number): MultinomialNaiveBayes {
+function fitSparse(X: CsrMatrix, y: Int32Array, k: number, alpha: number, uniformPriors: boolean): MultinomialNaiveBayes {
   const d = X.cols
   const counts = new Float64Array(k * d)
   const classCounts = new Float64Array(k)
@@ -97,12 +98,28 @@ function fitSparse(X: CsrMatrix, y: Int32Array, k: number, alpha: number): Multi
     const denom = Math.log(total + alpha * d)
     for (let j = 0; j < d; j++) logProb[c * d + j] = Math.log(counts[c * d + j] + alpha) - denom
   }
-  const prior = Float64Array.from(classCounts, n => Math.log(n / X.rows))
+  const prior = uniformPriors ? uniformLogPriors(classCounts) : Float64Array.from(classCounts, n => Math.log(n / X.rows))
   return new MultinomialNaiveBayes(k, d, logProb, prior)
 }
 
+/**
+ * log(1/k) for each of the k classes with rows, log 0 for a class without (as the fitted priors). With balanced
+ * class weights this is exact: the weighted class totals n_c · n/(k·n_c) are all n/k.
+ */
+function uniformLogPriors(classCounts: ArrayLike<number>): Float64Array {
+  let present = 0
+  for (let c = 0; c < classCounts.length; c++) if (classCounts[c] > 0) present++
+  return Float64Array.from(classCounts, n => (n > 0 ? -Math.log(present) : Number.NEGATIVE_INFINITY))
+}
+
+function classCountsOf(y: Int32Array, k: number): Float64Array {
+  const counts = new Float64Array(k)
+  for (const c of y) counts[c]++
+  return counts
+}
+
 /** The ml-naivebayes backend: fits with the mljs implementation (Laplace α = 1 only), then predicts through our code. */
-function fitMljs(X: CsrMatrix, y: Int32Array, k: number, alpha: number): MultinomialNaiveBayes {
+function fitMljs(X: CsrMatrix, y: Int32Array, k: number, alpha: number, uniformPriors: boolean): MultinomialNaiveBayes {
   if (alpha !== 1) throw new UserError(`train.mnb.backend = mljs supports train.mnb.alpha = 1 only (got ${alpha}); use backend sparse`)
   const cells = X.rows * X.cols
   if (cells > MLJS_MAX_CELLS) {
@@ -118,18 +135,22 @@ function fitMljs(X: CsrMatrix, y: Int32Array, k: number, alpha: number): Multino
   model.train(toDense(X), Array.from(y))
   const logProb = new Float64Array(k * X.cols)
   model.conditionalProbability.to2DArray().forEach((row, c) => logProb.set(row, c * X.cols))
-  return new MultinomialNaiveBayes(k, X.cols, logProb, Float64Array.from(model.priorProbability.to2DArray().map(r => r[0])))
+  const prior = uniformPriors ? uniformLogPriors(classCountsOf(y, k)) : Float64Array.from(model.priorProbability.to2DArray().map(r => r[0]))
+  return new MultinomialNaiveBayes(k, X.cols, logProb, prior)
 }
 
 export const mnbSpec: AlgorithmSpec<MnbParams> = {
   name: 'mnb',
   description: 'multinomial naive Bayes (sparse; backend mljs = ml-naivebayes, dense, small data only)',
-  fit(X, y, nClasses, params) {
+  fit(X, y, nClasses, params, ctx) {
     checkTrainingData(X, y, nClasses)
-    return params.backend === 'mljs' ? fitMljs(X, y, nClasses, params.alpha) : fitSparse(X, y, nClasses, params.alpha)
+    const uniform = ctx.uniformClassPriors === true
+    return params.backend === 'mljs' ? fitMljs(X, y, nClasses, params.alpha, uniform) : fitSparse(X, y, nClasses, params.alpha, uniform)
   },
   load(json) {
-    const j = json as SerializedClassifier & {featureLogProb: number[]; classLogPrior: number[]}
-    return new MultinomialNaiveBayes(j.nClasses, j.nFeatures, Float64Array.from(j.featureLogProb), Float64Array.from(j.classLogPrior))
+    const j = json as SerializedClassifier & {featureLogProb: number[]; classLogPrior: Array<number | null>}
+    // A class without training rows has prior log 0 = -Infinity, which JSON writes as null.
+    const prior = Float64Array.from(j.classLogPrior, v => v ?? Number.NEGATIVE_INFINITY)
+    return new MultinomialNaiveBayes(j.nClasses, j.nFeatures, Float64Array.from(j.featureLogProb), prior)
   },
 }

@@ -131,15 +131,22 @@ export function fitBoosted(X: CsrMatrix, y: Int32Array, nClasses: number, opt: B
   const n = X.rows
   const k = nClasses === 2 ? 1 : nClasses
   const bins = buildBins(X, opt.maxBin)
-  const grower = new GradTreeGrower(X, bins, sortColumnsByBin(X, bins), {
-    maxDepth: opt.maxDepth,
-    objective: opt.algorithm,
-    lambda: opt.algorithm === 'xgb' ? opt.lambda : 0,
-    alpha: opt.algorithm === 'xgb' ? opt.alpha : 0,
-    minChild: opt.minChild,
-    gamma: opt.algorithm === 'xgb' ? opt.gamma : 0,
-  })
   const sw = ctx.sampleWeight
+  // gb scores splits with the nodes' sample weights (friedman_mse's weighted_n); xgb needs only the weighted hessians.
+  const grower = new GradTreeGrower(
+    X,
+    bins,
+    sortColumnsByBin(X, bins),
+    {
+      maxDepth: opt.maxDepth,
+      objective: opt.algorithm,
+      lambda: opt.algorithm === 'xgb' ? opt.lambda : 0,
+      alpha: opt.algorithm === 'xgb' ? opt.alpha : 0,
+      minChild: opt.minChild,
+      gamma: opt.algorithm === 'xgb' ? opt.gamma : 0,
+    },
+    opt.algorithm === 'gb' ? sw ?? null : null,
+  )
   const base = priorMargins(y, nClasses, sw)
   const margins = new Float64Array(n * k)
   for (let r = 0; r < n; r++) margins.set(base, r * k)

@@ -22,6 +22,8 @@ interface GradNode {
   G: number
   H: number
   C: number
+  /** Σ sample weight of the rows (gb's split score); C without sample weights. */
+  W: number
   hist: Histogram | null
   /** undefined: not searched yet; null: no valid split. */
   split: Split | null | undefined
@@ -39,6 +41,9 @@ interface GradNode {
  * minus the smaller child's (sibling subtraction) when the parent has under half as many bins as the child
  * has entries (few distinct values: counts, binary features); for TF-IDF, where nearly every entry is its
  * own bin, summing the child's entries is cheaper than the merge.
+ *
+ * `sampleWeight` (gb with class weights) adds a per-bin weight column and node weights for the split score;
+ * without it no step does any per-row work for weights.
  */
 export class GradTreeGrower {
   private readonly n: number
@@ -63,6 +68,7 @@ export class GradTreeGrower {
     private readonly bins: FeatureBins,
     private readonly cols: SortedColumns,
     private readonly opt: GradTreeOptions,
+    private readonly sampleWeight: Float64Array | null = null,
   ) {
     this.n = X.rows
     const nnz = X.indptr[X.rows]
@@ -104,7 +110,7 @@ export class GradTreeGrower {
       H += h[rows[i]]
     }
     const ee = this.rootEntries(inBag, m === this.n)
-    const root: GradNode = {start: 0, end: m, es: 0, ee, depth: 0, G, H, C: m, hist: null, split: undefined, left: null, right: null}
+    const root: GradNode = {start: 0, end: m, es: 0, ee, depth: 0, G, H, C: m, W: this.weightOf(0, m), hist: null, split: undefined, left: null, right: null}
     const stack: GradNode[] = [root]
     while (stack.length > 0) {
       const node = stack.pop()!
@@ -177,7 +183,8 @@ export class GradTreeGrower {
       }
     }
     const size = Math.max(capacity, 64)
-    return {bin: new Int32Array(size), g: new Float64Array(size), h: new Float64Array(size), c: new Float64Array(size), n: 0}
+    const w = this.sampleWeight ? new Float64Array(size) : undefined
+    return {bin: new Int32Array(size), g: new Float64Array(size), h: new Float64Array(size), c: new Float64Array(size), w, n: 0}
   }
 
   private release(node: GradNode): void {
@@ -209,15 +216,42 @@ export class GradTreeGrower {
       }
     }
     hist.n = n + 1
+    if (this.sampleWeight) this.addWeights(hist, es, ee)
     return hist
+  }
+
+  /** The weight column of `aggregate`'s histogram, in a second pass so the unweighted pass stays as it is. */
+  private addWeights(hist: Histogram, es: number, ee: number): void {
+    const hw = hist.w!
+    const {eBin, eRow} = this
+    const sw = this.sampleWeight!
+    let n = -1
+    let last = -1
+    for (let i = es; i < ee; i++) {
+      const b = eBin[i]
+      if (b !== last) {
+        last = b
+        hw[++n] = 0
+      }
+      hw[n] += sw[eRow[i]]
+    }
+  }
+
+  /** Σ sample weight of rows[start..end), or their count without weights. */
+  private weightOf(start: number, end: number): number {
+    const sw = this.sampleWeight
+    if (!sw) return end - start
+    let w = 0
+    for (let i = start; i < end; i++) w += sw[this.rows[i]]
+    return w
   }
 
   /** parent − child, bin by bin (the child's bins are a subset of the parent's); empty bins dropped. */
   private subtract(parent: Histogram, child: Histogram): Histogram {
     const out = this.take(parent.n)
-    const {bin: pb, g: pg, h: ph, c: pc} = parent
-    const {bin: cb, g: cg, h: ch, c: cc} = child
-    const {bin: ob, g: og, h: oh, c: oc} = out
+    const {bin: pb, g: pg, h: ph, c: pc, w: pw} = parent
+    const {bin: cb, g: cg, h: ch, c: cc, w: cw} = child
+    const {bin: ob, g: og, h: oh, c: oc, w: ow} = out
     const childN = child.n
     let j = 0
     let n = 0
@@ -229,6 +263,7 @@ export class GradTreeGrower {
           ob[n] = b
           og[n] = pg[i] - cg[j]
           oh[n] = ph[i] - ch[j]
+          if (ow) ow[n] = pw![i] - cw![j]
           oc[n++] = c
         }
         j++
@@ -236,6 +271,7 @@ export class GradTreeGrower {
         ob[n] = b
         og[n] = pg[i]
         oh[n] = ph[i]
+        if (ow) ow[n] = pw![i]
         oc[n++] = pc[i]
       }
     }
@@ -244,7 +280,7 @@ export class GradTreeGrower {
   }
 
   private search(node: GradNode, hist: Histogram): Split | null {
-    return this.finder.find(node.G, node.H, node.C, hist, this.allowed, this.rng)
+    return this.finder.find(node.G, node.H, node.C, node.W, hist, this.allowed, this.rng)
   }
 
   /**
@@ -302,7 +338,7 @@ export class GradTreeGrower {
     eRow.set(eRowTmp.subarray(0, er), el)
     const depth = node.depth + 1
     const child = (start: number, end: number, es: number, ee: number, G: number, H: number): GradNode => ({
-      start, end, es, ee, depth, G, H, C: end - start, hist: null, split: undefined, left: null, right: null,
+      start, end, es, ee, depth, G, H, C: end - start, W: this.weightOf(start, end), hist: null, split: undefined, left: null, right: null,
     })
     return [child(node.start, l, node.es, el, gl, hl), child(l, node.end, el, node.ee, gr, hr)]
   }

@@ -6,8 +6,9 @@ export interface GradTreeOptions {
   /**
    * xgb: XGBoost's regularized score T(G)²/(H+λ) (T = soft threshold by α), each child needs hessian ≥ minChild,
    *      rows without the feature go to a learned default side.
-   * gb:  least squares on the gradients (scikit-learn's friedman_mse ranks splits the same way): score G²/n,
-   *      each child needs ≥ minChild rows, rows without the feature have value 0.
+   * gb:  least squares on the gradients (scikit-learn's friedman_mse ranks splits the same way): score G²/W with
+   *      W the node's weight (sum of sample weights; its row count without weights), each child needs ≥ minChild
+   *      rows (a count, as min_samples_leaf), rows without the feature have value 0.
    */
   objective: 'xgb' | 'gb'
   lambda: number
@@ -25,12 +26,16 @@ export interface Split {
   defaultLeft: boolean
 }
 
-/** A node's gradient histogram, sparse: (bin, Σg, Σh, count) of its non-empty bins, ascending by bin. */
+/**
+ * A node's gradient histogram, sparse: (bin, Σg, Σh, count) of its non-empty bins, ascending by bin, and Σ sample
+ * weight per bin when gb has sample weights (without them the weight is the count and `w` is absent).
+ */
 export interface Histogram {
   bin: Int32Array
   g: Float64Array
   h: Float64Array
   c: Float64Array
+  w?: Float64Array
   n: number
 }
 
@@ -48,6 +53,7 @@ export class GradSplitFinder {
   private nodeG = 0
   private nodeH = 0
   private nodeC = 0
+  private nodeW = 0
   private parentScore = 0
   private bestGain = 0
   private bestFeature = -1
@@ -61,12 +67,16 @@ export class GradSplitFinder {
     this.zeroPolicy = opt.objective === 'gb'
   }
 
-  /** The best split of a node with sums (G, H, C) and histogram `hist`, over the allowed features. */
-  find(G: number, H: number, C: number, hist: Histogram, allowed: Uint8Array | null, rng: Rng | null): Split | null {
+  /**
+   * The best split of a node with sums (G, H, C rows, W weight) and histogram `hist`, over the allowed features.
+   * W is used by gb only (= C without sample weights).
+   */
+  find(G: number, H: number, C: number, W: number, hist: Histogram, allowed: Uint8Array | null, rng: Rng | null): Split | null {
     this.nodeG = G
     this.nodeH = H
     this.nodeC = C
-    this.parentScore = this.score(G, H, C)
+    this.nodeW = W
+    this.parentScore = this.score(G, H, W)
     this.bestGain = this.opt.objective === 'xgb' ? MIN_GAIN : 0
     this.bestFeature = -1
     const {binFeature} = this.bins
@@ -108,8 +118,8 @@ export class GradSplitFinder {
     return {gain: this.bestGain, feature: this.bestFeature, threshold, defaultLeft}
   }
 
-  private score(G: number, H: number, C: number): number {
-    if (this.opt.objective === 'gb') return C > 0 ? (G * G) / C : 0
+  private score(G: number, H: number, W: number): number {
+    if (this.opt.objective === 'gb') return W > 0 ? (G * G) / W : 0
     const t = softThreshold(G, this.opt.alpha)
     return (t * t) / (H + this.opt.lambda)
   }
@@ -189,23 +199,29 @@ export class GradSplitFinder {
 
   /**
    * scikit-learn semantics for gb: rows without the feature are the value 0, a bucket placed where 0 falls
-   * among the bins; least-squares score G²/n, each side needs min_samples_leaf rows.
+   * among the bins; least-squares score G²/W (W: weight, the count without sample weights), each side needs
+   * min_samples_leaf rows.
    */
   private scanZero(f: number, hist: Histogram, from: number, to: number): void {
     const {binLo, binHi} = this.bins
     const {bin, g: hg, c: hc} = hist
+    const hw = hist.w ?? hc
     const G = this.nodeG
     const C = this.nodeC
+    const W = this.nodeW
     const minChild = this.opt.minChild
     const parent = this.parentScore
     let gp = 0
     let cp = 0
+    let wp = 0
     for (let i = from; i < to; i++) {
       gp += hg[i]
       cp += hc[i]
+      wp += hw[i]
     }
     const gm = G - gp
     const cm = C - cp
+    const wm = W - wp
     let zeroAt = to
     while (zeroAt > from && binHi[bin[zeroAt - 1]] >= 0) zeroAt--
     const zeroMerged = zeroAt < to && binLo[bin[zeroAt]] <= 0
@@ -216,6 +232,7 @@ export class GradSplitFinder {
     let bestHi = 0
     let gl = 0
     let cl = 0
+    let wl = 0
     let lastHi = 0
     let i = from
     for (let first = true; ; first = false) {
@@ -223,7 +240,7 @@ export class GradSplitFinder {
       if (!isZero && i >= to) break
       if (!first && cl >= minChild && C - cl >= minChild) {
         const gr = G - gl
-        const gain = (gl * gl) / cl + (gr * gr) / (C - cl) - parent
+        const gain = (gl * gl) / wl + (gr * gr) / (W - wl) - parent
         if (gain > best) {
           best = gain
           found = true
@@ -234,12 +251,14 @@ export class GradSplitFinder {
       if (isZero || (zeroMerged && i === zeroAt)) {
         gl += gm
         cl += cm
+        wl += wm
         zeroPending = false
         lastHi = 0
         if (isZero) continue
       }
       gl += hg[i]
       cl += hc[i]
+      wl += hw[i]
       lastHi = binHi[bin[i]]
       i++
     }
