@@ -1,5 +1,5 @@
 import type {Config} from '@oclif/core'
-import {ExternalError} from '../core/errors.js'
+import {EXIT_CODES, SentiopsError} from '../core/errors.js'
 
 const SHELL_META = /[|&;<>()$`\\"'*?[\]#~=%{}]/
 
@@ -28,7 +28,7 @@ export function inProcessRunner(config: Config, shell: (line: string, ctx: {stag
       process.chdir(ctx.cwd)
       await config.runCommand(commandId.id, argv.slice(commandId.words))
       const code = process.exitCode ?? 0
-      if (code !== 0) throw new ExternalError(`stage ${ctx.stage}: \`${line}\` failed with exit code ${code}`)
+      if (code !== 0) throw new InProcessStageError(`stage ${ctx.stage}: \`${line}\` failed with exit code ${code}`, code)
     } finally {
       process.stdout.write = saved.write
       process.chdir(saved.cwd)
@@ -46,4 +46,17 @@ function findCommand(config: Config, argv: string[]): {id: string; words: number
     if (config.findCommand(id)) return {id, words: n}
   }
   return undefined
+}
+
+/** A stage run in this process failed: repro exits with the stage's own code (a bad param is 1, not 4). */
+export class InProcessStageError extends SentiopsError {
+  override name = 'InProcessStageError'
+  override readonly code = 'STAGE_FAILED'
+  override readonly exitCode: number
+
+  constructor(message: string, stageExitCode: number) {
+    super(message)
+    const known: readonly number[] = Object.values(EXIT_CODES)
+    this.exitCode = known.includes(stageExitCode) ? stageExitCode : EXIT_CODES.external
+  }
 }

@@ -36,9 +36,9 @@ describe('bad input through the real CLI', () => {
     await untouched()
   })
 
-  it('a failing stage inside repro keeps the previous outputs and lock entry', async () => {
+  it('a failing stage inside repro keeps the previous outputs and lock entry, and repro exits with the stage\'s code (1: a user error, not 4)', async () => {
     const r = sentiops(['repro', '--set', 'ingest.source=nope.csv'], {cwd: project})
-    expect(r.code).not.toBe(0)
+    expect(r.code).toBe(1)
     expect(r.stderr).toMatch(/nope\.csv/)
     await untouched()
   })
