@@ -1,4 +1,6 @@
+import {execFileSync} from 'node:child_process'
 import {createHash} from 'node:crypto'
+import {existsSync, readFileSync} from 'node:fs'
 import {mkdtemp, readFile, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
@@ -7,6 +9,7 @@ import {loadParams} from '../../src/core/config/index.js'
 import {csrFromRows, selectRows, toCsc, toDense} from '../../src/core/features/sparse.js'
 import {readCsrFile, writeCsrFile} from '../../src/core/features/store.js'
 import {ngrams, Vectorizer} from '../../src/core/features/vectorizer.js'
+import type {FeaturizeParams} from '../../src/core/config/params.js'
 
 const base = (await loadParams({cwd: '/nonexistent-dir', env: {}})).params.featurize
 
@@ -124,6 +127,137 @@ describe('vectorizer', () => {
 
   it('explains an empty vocabulary', () => {
     expect(() => Vectorizer.fitTransform(['a', 'b'], {...base, min_df: 5})).toThrow(/no term is left after min_df=5/)
+    expect(() => Vectorizer.fitTransform(['a', 'b'], {...base, analyzer: 'char_wb', min_df: 5})).toThrow(/no character n-gram is left after min_df=5/)
+    expect(() => Vectorizer.fitTransform(['a'], {...base, analyzer: 'char_wb', char_ngram_min: 4, char_ngram_max: 2})).toThrow(/featurize.char_ngram_min \(4\) is above featurize.char_ngram_max \(2\)/)
+  })
+})
+
+/** scikit-learn's _char_wb_ngrams, line by line (sklearn/feature_extraction/text.py), as the string oracle. */
+function sklearnCharWb(doc: string, nmin: number, nmax: number): string[] {
+  const out: string[] = []
+  for (const word of doc.split(/\s+/).filter(w => w !== '')) {
+    const w = ` ${word} `
+    for (let n = nmin; n <= nmax; n++) {
+      let offset = 0
+      out.push(w.slice(offset, offset + n))
+      while (offset + n < w.length) {
+        offset++
+        out.push(w.slice(offset, offset + n))
+      }
+      if (offset === 0) break // a short word (w.length <= n) is counted once
+    }
+  }
+  return out
+}
+
+interface SklearnCase {
+  name: string
+  params: Partial<FeaturizeParams>
+  vocabulary: string[]
+  rows: Array<Array<[number, number]>>
+}
+const fixtureFile = new URL('../fixtures/sklearn-char-analyzers.json', import.meta.url)
+const sklearnFixture = JSON.parse(readFileSync(fixtureFile, 'utf8')) as {docs: string[]; cases: SklearnCase[]}
+const hasSklearn = (() => {
+  try {
+    execFileSync('/usr/bin/python3', ['-c', 'import sklearn'], {stdio: 'ignore'})
+    return true
+  } catch {
+    return false
+  }
+})()
+
+describe('character n-gram analyzers (char_wb, word+char)', () => {
+  const tfidf = {...base, method: 'tfidf' as const, max_features: 0, min_df: 1, max_df: 1}
+
+  for (const c of sklearnFixture.cases) {
+    it(`gives scikit-learn's vocabulary and TF-IDF rows: ${c.name}`, () => {
+      const {vectorizer, X} = Vectorizer.fitTransform(sklearnFixture.docs, {...tfidf, ...c.params})
+      expect(vectorizer.state.vocabulary).toEqual(c.vocabulary)
+      const rows = (m: typeof X) => Array.from({length: m.rows}, (_, r) => Array.from({length: m.indptr[r + 1] - m.indptr[r]}, (_, k) => [m.indices[m.indptr[r] + k], m.data[m.indptr[r] + k]]))
+      for (const [r, row] of rows(X).entries()) {
+        expect(row.map(([col]) => col), `row ${r}`).toEqual(c.rows[r].map(([col]) => col))
+        row.forEach(([, v], k) => expect(v).toBeCloseTo(c.rows[r][k][1], 12))
+      }
+      // Unseen text goes through the same analyzer: transform of the training texts gives the training rows.
+      expect(toDense(vectorizer.transform(sklearnFixture.docs))).toEqual(toDense(X))
+    })
+  }
+
+  it.skipIf(!hasSklearn || !existsSync(new URL('../fixtures/sklearn-char-analyzers.py', import.meta.url)))(
+    'the fixture is what scikit-learn (Debian python3-sklearn) computes now (skipped without /usr/bin/python3 + sklearn)',
+    () => {
+      const live = JSON.parse(execFileSync('/usr/bin/python3', [new URL('../fixtures/sklearn-char-analyzers.py', import.meta.url).pathname, '--stdout'], {encoding: 'utf8'})) as typeof sklearnFixture
+      expect(live.docs).toEqual(sklearnFixture.docs)
+      for (const [i, c] of live.cases.entries()) {
+        expect(c.vocabulary).toEqual(sklearnFixture.cases[i].vocabulary)
+        c.rows.forEach((row, r) => {
+          const stored = sklearnFixture.cases[i].rows[r]
+          expect(row.map(([col]) => col)).toEqual(stored.map(([col]) => col))
+          row.forEach(([, v], k) => expect(v).toBeCloseTo(stored[k][1], 12))
+        })
+      }
+    },
+    30_000,
+  )
+
+  it("counts scikit-learn's char_wb n-grams on thousands of random texts, any range (string oracle)", () => {
+    let state = 5
+    const next = () => (state = (state * 48271) % 2147483647)
+    const alphabet = 'abcdeé_NEG😀xyz'
+    const word = () => Array.from({length: 1 + (next() % 12)}, () => [...alphabet][next() % [...alphabet].length]).join('')
+    const docs = Array.from({length: 1500}, () => Array.from({length: next() % 9}, word).join(' '))
+    docs.push('', 'a', 'a  b ', ' x')
+    for (const [nmin, nmax] of [[2, 5], [1, 1], [3, 3], [1, 7], [6, 9]]) {
+      const {vectorizer, X} = Vectorizer.fitTransform(docs, {...base, method: 'bow', analyzer: 'char_wb', char_ngram_min: nmin, char_ngram_max: nmax, max_features: 0, min_df: 1, max_df: 1})
+      const terms = vectorizer.state.vocabulary
+      for (let d = 0; d < docs.length; d++) {
+        const got = new Map<string, number>()
+        for (let p = X.indptr[d]; p < X.indptr[d + 1]; p++) got.set(terms[X.indices[p]], X.data[p])
+        const want = new Map<string, number>()
+        for (const g of sklearnCharWb(docs[d], nmin, nmax)) want.set(g, (want.get(g) ?? 0) + 1)
+        expect(got, `${JSON.stringify(docs[d])} ${nmin}..${nmax}`).toEqual(want)
+      }
+      expect([...terms].sort()).toEqual(terms)
+    }
+  })
+
+  for (const analyzer of ['char_wb', 'word+char'] as const) {
+    it(`gives the same rows from texts, from word segments and into scratch buffers (${analyzer})`, () => {
+      const docs = ['good film', 'a good good film indeed', '', 'bad', 'film good bad film', 'nothing known here', 'goodness filmic', 'zzqx']
+      const {vectorizer} = Vectorizer.fitTransform(docs.slice(0, 5), {...base, method: 'tfidf', analyzer, ngram_min: 1, ngram_max: 2, char_ngram_min: 2, char_ngram_max: 4})
+      const expected = toDense(vectorizer.transform(docs))
+      expect(toDense(vectorizer.transformTransient(docs))).toEqual(expected)
+      const bySegments = (words: string[]) =>
+        vectorizer.transformIdsTransient(1, (_row, out) => {
+          for (const w of words) for (const id of vectorizer.wordSegment(w).ids) out.push(id)
+        })
+      expect(docs.map(d => toDense(bySegments(d === '' ? [] : d.split(' ')))[0])).toEqual(expected)
+    })
+  }
+
+  it('tells which words the vocabulary knows: char_wb by any character n-gram, word+char by the word part', () => {
+    const params = {...base, method: 'tfidf' as const, ngram_min: 1, ngram_max: 1, char_ngram_min: 3, char_ngram_max: 3}
+    const chars = Vectorizer.fitTransform(['good film'], {...params, analyzer: 'char_wb'}).vectorizer
+    // " go", "goo", "ood", "od ", " fi", "fil", "ilm", "lm ": "goody" shares " go", "goo", "ood"; "xyz" shares none.
+    expect(chars.wordSegment('goody').known).toBe(true)
+    expect(chars.wordSegment('goody').ids.length).toBe(3)
+    expect(chars.wordSegment('xyz')).toEqual({ids: new Int32Array(0), known: false})
+    const both = Vectorizer.fitTransform(['good film'], {...params, analyzer: 'word+char'}).vectorizer
+    expect(both.state.vocabulary.slice(0, 2)).toEqual(['film', 'good'])
+    expect(both.state.wordTerms).toBe(2)
+    expect(both.wordSegment('goody').known).toBe(false)
+    expect(Array.from(both.wordSegment('good').ids)).toEqual([both.tokenId('good'), 4, ...[' go', 'goo', 'ood', 'od '].map(t => both.state.vocabulary.indexOf(t))])
+  })
+
+  it('normalizes each part of word+char on its own (FeatureUnion) and keeps min_df / max_features per part', () => {
+    const {vectorizer, X} = Vectorizer.fitTransform(['ab ab', 'ab cd', 'cd'], {...base, method: 'tfidf', analyzer: 'word+char', ngram_min: 1, ngram_max: 1, char_ngram_min: 3, char_ngram_max: 3, max_features: 2, min_df: 1, max_df: 1})
+    // Words: ab (tf 3), cd (tf 2); char 3-grams: " ab", "ab " (tf 3 each) beat " cd", "cd " (tf 2): two per part.
+    expect(vectorizer.state.vocabulary).toEqual(['ab', 'cd', ' ab', 'ab '])
+    const row = toDense(X)[1]
+    expect(Math.hypot(row[0], row[1])).toBeCloseTo(1, 12)
+    expect(Math.hypot(row[2], row[3])).toBeCloseTo(1, 12)
+    expect(toDense(X)[2]).toEqual([0, 1, 0, 0]) // "cd" has no character n-gram left: its char part stays zero
   })
 })
 

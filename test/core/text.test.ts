@@ -39,6 +39,59 @@ describe('the shared preprocessor', () => {
   })
 })
 
+describe('mark_negation: NEG_ scopes from a negation to the next clause punctuation', () => {
+  const neg = createPreprocessor({...defaults, mark_negation: true})
+  const negStop = createPreprocessor({...defaults, mark_negation: true, remove_stopwords: true})
+
+  it('marks the words after a negation (n\'t forms included) up to the next [.:;!?,], the cue itself unmarked', () => {
+    expect(neg("I don't like this movie, but the acting is good.")).toBe('i do not NEG_like NEG_this NEG_movie but the act be good')
+    for (const p of ['.', ':', ';', '!', '?', ',']) expect(neg(`not good${p} fun`), p).toBe('not NEG_good fun')
+    expect(neg('never boring and never dull')).toBe('never NEG_bore NEG_and NEG_never NEG_dull') // a cue inside a scope is marked (NLTK)
+    expect(neg('no: fun! not, ok')).toBe('no fun not ok')
+  })
+
+  it('does not end a scope at a decimal point or a thousands separator', () => {
+    expect(neg('not 3.5 stars; great')).toBe('not NEG_star great')
+    expect(createPreprocessor({...defaults, mark_negation: true, remove_numbers: false})('not 1,000 laughs, sadly')).toBe('not NEG_1 NEG_000 NEG_laugh sadly')
+  })
+
+  it('lemmatizes the host word, then prefixes it; a stopword host is dropped, marked or not', () => {
+    expect(neg('not the best movies')).toBe('not NEG_the NEG_good NEG_movie')
+    expect(negStop('not the best movies')).toBe('not NEG_good NEG_movie')
+    expect(createPreprocessor({...defaults, mark_negation: true, normalize: 'stem'})('not running')).toBe('not NEG_run')
+  })
+
+  it('finds the cues without keep_negations (dont, "does nt") and without lowercasing; keeps punctuation when asked', () => {
+    expect(createPreprocessor({...defaults, mark_negation: true, keep_negations: false})("didn't like it ; does n't work")).toBe('didnt NEG_like NEG_it do nt NEG_work')
+    expect(createPreprocessor({...defaults, mark_negation: true, lowercase: false, remove_punctuation: false, normalize: 'none'})('NOT good, bad . not ok')).toBe('NOT NEG_good, bad . not NEG_ok')
+  })
+
+  it('cannot be forged by the input: NEG_ written in a text is punctuation-stripped, control characters are spaces', () => {
+    expect(neg('NEG_good is not NEG_bad')).toBe('neg good be not NEG_neg NEG_bad')
+    expect(neg('not\u0001good')).toBe('not NEG_good')
+    expect(neg('not café très bien. bon')).toBe('not NEG_café NEG_très NEG_bien bon')
+  })
+
+  it('marks the same scopes on the ASCII fast path and the Unicode path (fixture reviews)', async () => {
+    const {createRequire} = await import('node:module')
+    const require = createRequire(import.meta.url)
+    const reviews = (require('sentiment/test/fixtures/imdb.json') as Array<{text?: string}>).map(r => r.text ?? '').filter(t => !/[^\x00-\x7f]/.test(t))
+    let marked = 0
+    for (const text of reviews) {
+      const ascii = neg(text)
+      // "é" takes the Unicode path; after a clause end it is outside every scope.
+      expect(neg(`${text} . é`), text).toBe(ascii === '' ? 'é' : `${ascii} é`)
+      if (ascii.includes('NEG_')) marked++
+    }
+    expect(marked).toBeGreaterThan(50)
+  })
+
+  it('leaves texts unmarked when off (the default)', () => {
+    expect(defaults.mark_negation).toBe(false)
+    expect(createPreprocessor(defaults)("I don't like it, sadly")).toBe('i do not like it sadly')
+  })
+})
+
 describe('the default preprocessing (params.yaml defaults)', () => {
   it('keeps stopwords (measured: removing them costs accuracy) but still lemmatizes', () => {
     expect(createPreprocessor(defaults)("The actors weren't as good as I expected")).toBe('the actor be not as good as i expect')

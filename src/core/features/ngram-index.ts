@@ -37,6 +37,7 @@ export class NgramIndex {
   tokenAt(text: string, start: number, end: number, add: boolean): number {
     let hash = 0x811c9dc5 | 0 // int32, as stored in tokenHashes (an empty token hashes to this)
     for (let i = start; i < end; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193)
+    // `find`'s probe for an unpadded token, kept inline: the word path's hot loop (a call here measured slower).
     const length = end - start
     let slot = hash & this.tokenMask
     for (;;) {
@@ -49,13 +50,42 @@ export class NgramIndex {
       slot = (slot + 1) & this.tokenMask
     }
     if (!add) return -1
+    this.freeSlot = slot
+    return this.intern(start === 0 && end === text.length ? text : text.slice(start, end), hash)
+  }
+
+  /** The slot where `find` stopped: the free one to intern a missing token in. */
+  private freeSlot = 0
+
+  /**
+   * Id of the token whose text is text[start, end) with a space before it when `pad & 1` and after it when
+   * `pad & 2` (a character n-gram of a padded word), and whose FNV-1a hash is `hash`; -1 when absent.
+   */
+  private find(text: string, start: number, end: number, pad: number, hash: number): number {
+    const length = end - start + (pad & 1) + (pad >> 1)
+    let slot = hash & this.tokenMask
+    for (;;) {
+      const id = this.tokenSlots[slot]
+      if (id === -1) break
+      if (this.tokenHashes[id] === hash) {
+        const known = this.tokenStrings[id]
+        if (known.length === length && samePadded(known, text, start, end, pad)) return id
+      }
+      slot = (slot + 1) & this.tokenMask
+    }
+    this.freeSlot = slot
+    return -1
+  }
+
+  /** Interns a token `find` did not find, in the slot it stopped at. */
+  private intern(token: string, hash: number): number {
     const id = this.tokenCount++
-    this.tokenStrings.push(ownCopy(start === 0 && end === text.length ? text : text.slice(start, end)))
+    this.tokenStrings.push(ownCopy(token))
     if (id >= this.tokenNode.length) this.tokenNode = grow(this.tokenNode, -1)
     if (id >= this.tokenHashes.length) this.tokenHashes = grow(this.tokenHashes, 0)
     this.tokenNode[id] = -1
     this.tokenHashes[id] = hash
-    this.tokenSlots[slot] = id
+    this.tokenSlots[this.freeSlot] = id
     if (this.tokenCount * 2 > this.tokenSlots.length) this.rehashTokens()
     return id
   }
@@ -194,6 +224,54 @@ export class NgramIndex {
     this.collectIds(ids, count, nmin, nmax, add, out)
   }
 
+  /**
+   * Appends the nodes of the character n-grams (nmin..nmax) inside word boundaries of a space-separated token
+   * string, as scikit-learn's analyzer='char_wb': each word padded as " word ", and a padded word no longer
+   * than an n counted once, whole. Every n-gram is one token of this index (a unigram node); no n-gram string
+   * is built except when a new one is interned.
+   */
+  collectCharWb(doc: string, nmin: number, nmax: number, add: boolean, out: IntBuffer): void {
+    let start = 0
+    const n = doc.length
+    for (let i = 0; i <= n; i++) {
+      if (i < n && doc.charCodeAt(i) !== 32) continue
+      if (i > start) this.collectCharWbWord(doc, start, i, nmin, nmax, add, out)
+      start = i + 1
+    }
+  }
+
+  /** collectCharWb() of the one word text[start, end). */
+  collectCharWbWord(text: string, start: number, end: number, nmin: number, nmax: number, add: boolean, out: IntBuffer): void {
+    if (end <= start) return
+    const length = end - start + 2 // with the two padding spaces
+    const last = length - 1
+    for (let k = 0; k < length; k++) {
+      // Windows of every n from position k, hashed incrementally (FNV-1a, as tokenAt hashes whole texts). The
+      // whole padded word is a window of k = 0 only; longer n would repeat it.
+      const top = Math.min(nmax, length - k)
+      let hash = 0x811c9dc5 | 0
+      for (let m = 1; m <= top; m++) {
+        const p = k + m - 1
+        hash = Math.imul(hash ^ (p === 0 || p === last ? 32 : text.charCodeAt(start + p - 1)), 0x01000193)
+        if (m < nmin && !(k === 0 && m === length)) continue
+        const token = this.paddedToken(text, start, length, k, m, hash, add)
+        if (token === -1) continue
+        const node = this.unigram(token, add)
+        if (node !== -1) out.push(node)
+      }
+    }
+  }
+
+  /** tokenAt() of the padded word " text[start, start + length - 2) " from k, m characters, its hash given. */
+  private paddedToken(text: string, start: number, length: number, k: number, m: number, hash: number, add: boolean): number {
+    const from = start + Math.max(k - 1, 0)
+    const to = start + Math.min(k + m - 1, length - 2)
+    const pad = (k === 0 ? 1 : 0) | (k + m === length ? 2 : 0)
+    const id = this.find(text, from, to, pad, hash)
+    if (id !== -1 || !add) return id
+    return this.intern((pad & 1 ? ' ' : '') + text.slice(from, to) + (pad & 2 ? ' ' : ''), hash)
+  }
+
   /** collect() of the first `length` token ids in `ids` (-1: an unknown token, which no n-gram spans). */
   collectIds(ids: Int32Array, length: number, nmin: number, nmax: number, add: boolean, out: IntBuffer): void {
     for (let i = 0; i < length; i++) {
@@ -227,6 +305,15 @@ function ownCopy(token: string): string {
   return token.length < 13 ? token : Buffer.from(token, 'utf16le').toString('utf16le')
 }
 
+/** Whether `known` is text[start, end) with the spaces of `pad` around it (its length already checked). */
+function samePadded(known: string, text: string, start: number, end: number, pad: number): boolean {
+  const left = pad & 1
+  if (left === 1 && known.charCodeAt(0) !== 32) return false
+  if (pad >> 1 === 1 && known.charCodeAt(known.length - 1) !== 32) return false
+  for (let i = start; i < end; i++) if (known.charCodeAt(i - start + left) !== text.charCodeAt(i)) return false
+  return true
+}
+
 function hash(a: number, b: number): number {
   return (Math.imul(a + 1, 0x9e3779b1) ^ Math.imul(b, 0x85ebca6b)) >>> 0
 }
@@ -250,6 +337,18 @@ export class IntBuffer {
   push(v: number): void {
     if (this.length === this.data.length) this.data = grow(this.data, 0)
     this.data[this.length++] = v
+  }
+
+  /** Appends src[from, to) in one copy. */
+  pushAll(src: Int32Array, from = 0, to = src.length): void {
+    const n = to - from
+    if (this.length + n > this.data.length) {
+      const bigger = new Int32Array(Math.max(this.data.length * 2, this.length + n))
+      bigger.set(this.data.subarray(0, this.length))
+      this.data = bigger
+    }
+    this.data.set(src.subarray(from, to), this.length)
+    this.length += n
   }
 
   clear(): void {

@@ -1,7 +1,9 @@
 import type {FeaturizeParams} from '../config/params.js'
-import {DataError} from '../errors.js'
+import {DataError, UserError} from '../errors.js'
 import {IntBuffer, NgramIndex} from './ngram-index.js'
 import type {CsrMatrix} from './sparse.js'
+
+export type Analyzer = FeaturizeParams['analyzer']
 
 /** What the bundle stores of a fitted vectorizer: plain JSON. */
 export interface VectorizerState {
@@ -10,7 +12,14 @@ export interface VectorizerState {
   ngramMax: number
   sublinearTf: boolean
   binary: boolean
-  /** Terms in column order (sorted, as scikit-learn does). */
+  /** Absent (bundles of word n-grams, and from before character n-grams): word. */
+  analyzer?: Analyzer
+  /** Character n-gram range (char_wb, word+char). */
+  charMin?: number
+  charMax?: number
+  /** word+char: the first `wordTerms` columns are the word n-grams, the rest the character n-grams. */
+  wordTerms?: number
+  /** Terms in column order (sorted, as scikit-learn does; word+char: each part sorted). */
   vocabulary: string[]
   /** Smoothed idf per column (tfidf only). */
   idf?: number[]
@@ -20,18 +29,34 @@ export interface VectorizerState {
  * Bag-of-words / TF-IDF over the space-separated tokens that the preprocessor produced.
  * TF-IDF follows scikit-learn's TfidfVectorizer: smooth idf = ln((1+n)/(1+df)) + 1, optional sublinear tf
  * (1 + ln tf), rows L2-normalized. BoW gives raw counts (or 0/1 with `binary`).
+ * The analyzer is word n-grams, character n-grams inside word boundaries (scikit-learn's 'char_wb'), or both
+ * side by side (word+char: scikit-learn's FeatureUnion of the two vectorizers, each part with its own
+ * min_df / max_df / max_features and each part's rows L2-normalized on their own).
  * N-grams are interned as integers (NgramIndex), so counting never builds n-gram strings.
  */
 export class Vectorizer {
+  readonly analyzer: Analyzer
   private readonly index = new NgramIndex()
-  /** Node of the index → column, -1 for prefixes that are not terms. */
+  /** Node of the word index → column, -1 for prefixes that are not terms. */
   private column: Int32Array
+  /** Character n-grams, each one token (a unigram node) of its own index. */
+  private readonly chars = new NgramIndex()
+  private charColumn: Int32Array
+  /** Columns [0, wordTerms) are word n-grams, the rest character n-grams. */
+  private readonly wordTerms: number
   private readonly idf?: Float64Array
 
   constructor(readonly state: VectorizerState) {
-    const nodes = this.index.internAll(state.vocabulary)
+    this.analyzer = state.analyzer ?? 'word'
+    const terms = state.vocabulary
+    this.wordTerms = this.analyzer === 'word' ? terms.length : this.analyzer === 'char_wb' ? 0 : (state.wordTerms ?? 0)
+    const nodes = this.index.internAll(this.wordTerms === terms.length ? terms : terms.slice(0, this.wordTerms))
     this.column = new Int32Array(this.index.size).fill(-1)
     for (let col = 0; col < nodes.length; col++) this.column[nodes[col]!] = col
+    const charNodes = new Int32Array(terms.length - this.wordTerms)
+    for (let col = this.wordTerms; col < terms.length; col++) charNodes[col - this.wordTerms] = this.chars.unigram(this.chars.token(terms[col]!, true), true)
+    this.charColumn = new Int32Array(this.chars.size).fill(-1)
+    charNodes.forEach((node, i) => (this.charColumn[node] = this.wordTerms + i))
     if (state.idf) this.idf = Float64Array.from(state.idf)
   }
 
@@ -49,27 +74,57 @@ export class Vectorizer {
    * caller that drops them after countNgrams() frees their memory before the matrix is built.
    */
   static fitCounted(counts: NgramCounts, params: FeaturizeParams): {vectorizer: Vectorizer; X: CsrMatrix} {
-    const {n, offsets} = counts
-    const {state, column} = chooseVocabulary(counts, params)
+    const {n, parts} = counts
+    const chosen = parts.map(part => chooseVocabulary(part, n, params))
+    const analyzer = params.analyzer
+    const state: VectorizerState = {
+      method: params.method,
+      ngramMin: params.ngram_min,
+      ngramMax: params.ngram_max,
+      sublinearTf: params.sublinear_tf,
+      binary: params.binary,
+      // Word bundles keep the fields they always had (the same params give the same bytes as before).
+      ...(analyzer === 'word' ? {} : {analyzer, charMin: params.char_ngram_min, charMax: params.char_ngram_max}),
+      ...(analyzer === 'word+char' ? {wordTerms: chosen[0]!.vocabulary.length} : {}),
+      vocabulary: chosen.length === 1 ? chosen[0]!.vocabulary : chosen.flatMap(c => c.vocabulary),
+      idf: params.method === 'tfidf' ? chosen.flatMap(c => c.idf!) : undefined,
+    }
     const vectorizer = new Vectorizer(state)
     // Occurrences become columns in place (-1: not a term), counted to size the values exactly.
-    const all = counts.occurrences.data
-    const total = counts.occurrences.length
-    counts.occurrences = new IntBuffer(0)
     let kept = 0
-    for (let p = 0; p < total; p++) {
-      const c = column[all[p]]
-      all[p] = c
-      if (c >= 0) kept++
+    let offset = 0
+    const columns = parts.map((part, i) => {
+      const all = part.occurrences.data
+      const total = part.occurrences.length
+      part.occurrences = new IntBuffer(0)
+      const column = chosen[i]!.column
+      for (let p = 0; p < total; p++) {
+        const c = column[all[p]]
+        all[p] = c < 0 ? -1 : c + offset
+        if (c >= 0) kept++
+      }
+      offset += chosen[i]!.vocabulary.length
+      return {all, offsets: part.offsets}
+    })
+    if (columns.length === 1) {
+      const {all, offsets} = columns[0]!
+      // A row's entries never outnumber its occurrences and are written after its occurrences were read, so the
+      // indices can overwrite the occurrence buffer as it goes.
+      const X = vectorizer.buildMatrix(
+        n,
+        (d, out) => {
+          for (let p = offsets[d]; p < offsets[d + 1]; p++) if (all[p] >= 0) out.push(all[p])
+        },
+        {indices: all, data: new Float64Array(kept)},
+      )
+      return {vectorizer, X}
     }
-    // A row's entries never outnumber its occurrences and are written after its occurrences were read, so the
-    // indices can overwrite the occurrence buffer as it goes.
     const X = vectorizer.buildMatrix(
       n,
       (d, out) => {
-        for (let p = offsets[d]; p < offsets[d + 1]; p++) if (all[p] >= 0) out.push(all[p])
+        for (const {all, offsets} of columns) for (let p = offsets[d]; p < offsets[d + 1]; p++) if (all[p] >= 0) out.push(all[p])
       },
-      {indices: all, data: new Float64Array(kept)},
+      {indices: new Int32Array(kept), data: new Float64Array(kept)},
     )
     return {vectorizer, X}
   }
@@ -88,46 +143,97 @@ export class Vectorizer {
     return this.buildMatrix(docs.length, this.columnsOf(docs), false)
   }
 
-  /** The id of a token of the vocabulary's n-grams, or -1: the unit `transformIdsTransient` takes. */
+  /** The id of a token of the vocabulary's word n-grams, or -1: the unit `transformIdsTransient` takes (word). */
   tokenId(word: string): number {
     return this.index.token(word, false)
   }
 
   /**
-   * transformTransient() of texts given as token ids (`fill` appends row r's ids, -1 for unknown tokens):
-   * prediction resolves each distinct raw token once (bundle/token-ids.ts) and skips strings altogether.
+   * What one word is in `transformIdsTransient`'s input for the char_wb and word+char analyzers, and whether
+   * it is in the vocabulary. char_wb: the columns of its character n-grams (known when it has one); word+char:
+   * its token id, the number of its character columns, those columns (known by the word part).
+   */
+  wordSegment(word: string): {ids: Int32Array; known: boolean} {
+    const nodes = scratchSegment
+    nodes.clear()
+    const both = this.analyzer === 'word+char'
+    const token = both ? this.tokenId(word) : -1
+    if (both) {
+      nodes.push(token)
+      nodes.push(0)
+    }
+    const head = nodes.length
+    this.chars.collectCharWbWord(word, 0, word.length, this.state.charMin!, this.state.charMax!, false, nodes)
+    // Nodes → columns in place, the unknown ones dropped.
+    let end = head
+    for (let p = head; p < nodes.length; p++) {
+      const c = this.charColumn[nodes.data[p]]
+      if (c >= 0) nodes.data[end++] = c
+    }
+    if (both) nodes.data[1] = end - head
+    return {ids: nodes.data.slice(0, end), known: both ? token >= 0 : end > head}
+  }
+
+  /**
+   * transformTransient() of texts given as token ids (`fill` appends row r's ids; word: a token id per word,
+   * -1 for unknown words; otherwise each word's `wordSegment`): prediction resolves each distinct raw token
+   * once (bundle/token-ids.ts) and skips strings altogether.
    */
   transformIdsTransient(rows: number, fill: (row: number, ids: IntBuffer) => void): CsrMatrix {
     const {ngramMin, ngramMax} = this.state
     const ids = scratchIds
     const nodes = scratchNodes
+    const analyzer = this.analyzer
+    const words = analyzer === 'word' ? ids : scratchWordIds
     return this.buildMatrix(
       rows,
       (d, out) => {
         ids.clear()
         fill(d, ids)
+        if (analyzer === 'char_wb') {
+          out.pushAll(ids.data, 0, ids.length)
+          return
+        }
+        if (analyzer === 'word+char') {
+          words.clear()
+          for (let p = 0; p < ids.length; ) {
+            words.push(ids.data[p])
+            const end = p + 2 + ids.data[p + 1]
+            out.pushAll(ids.data, p + 2, end)
+            p = end
+          }
+        }
         nodes.clear()
-        this.index.collectIds(ids.data, ids.length, ngramMin, ngramMax, false, nodes)
-        this.pushColumns(nodes, out)
+        this.index.collectIds(words.data, words.length, ngramMin, ngramMax, false, nodes)
+        this.pushColumns(nodes, out, this.column)
       },
       false,
     )
   }
 
   private columnsOf(docs: readonly string[]): (row: number, out: IntBuffer) => void {
-    const {ngramMin, ngramMax} = this.state
+    const {ngramMin, ngramMax, charMin, charMax} = this.state
     const nodes = scratchNodes
+    const words = this.analyzer !== 'char_wb'
+    const chars = this.analyzer !== 'word'
     return (d, out) => {
-      nodes.clear()
-      this.index.collect(docs[d], ngramMin, ngramMax, false, nodes)
-      this.pushColumns(nodes, out)
+      if (words) {
+        nodes.clear()
+        this.index.collect(docs[d], ngramMin, ngramMax, false, nodes)
+        this.pushColumns(nodes, out, this.column)
+      }
+      if (chars) {
+        nodes.clear()
+        this.chars.collectCharWb(docs[d], charMin!, charMax!, false, nodes)
+        this.pushColumns(nodes, out, this.charColumn)
+      }
     }
   }
 
   /** The columns of the n-gram nodes that are vocabulary terms. */
-  private pushColumns(nodes: IntBuffer, out: IntBuffer): void {
+  private pushColumns(nodes: IntBuffer, out: IntBuffer, column: Int32Array): void {
     for (let p = 0; p < nodes.length; p++) {
-      const c = this.column[nodes.data[p]]
+      const c = column[nodes.data[p]]
       if (c >= 0) out.push(c)
     }
   }
@@ -136,6 +242,9 @@ export class Vectorizer {
   private buildMatrix(rows: number, columnsOf: (row: number, out: IntBuffer) => void, copy: boolean | {indices: Int32Array; data: Float64Array} = true): CsrMatrix {
     const {method, sublinearTf, binary} = this.state
     const idf = this.idf
+    // word+char: each part's entries are L2-normalized on their own (FeatureUnion of two TfidfVectorizers):
+    // 81.5% on MR's test split against 79.6% with the union's rows normalized as one.
+    const split = this.analyzer === 'word+char' ? this.wordTerms : -1
     const indptr = copy || rows + 1 > scratchIndptr.length ? new Int32Array(rows + 1) : scratchIndptr
     // Entries are gathered in reused scratch arrays and copied out once at their final size: serving transforms
     // one text per request, where fresh zero-filled buffers cost more than the arithmetic. Fitting passes
@@ -157,6 +266,7 @@ export class Vectorizer {
         data = resizeFloat(data, size)
       }
       const start = nnz
+      let middle = -1 // first entry of the character part (word+char)
       for (let k = 0; k < n; ) {
         let j = k + 1
         while (j < n && sorted[j] === sorted[k]) j++
@@ -165,17 +275,18 @@ export class Vectorizer {
           if (sublinearTf && !binary && v !== 1) v = 1 + Math.log(v) // 1 + ln 1 is 1 exactly: most counts skip the log
           v *= idf![sorted[k]]
         }
+        if (middle < 0 && split >= 0 && sorted[k] >= split) middle = nnz
         indices[nnz] = sorted[k]
         data[nnz] = v
         nnz++
         k = j
       }
       if (method === 'tfidf') {
-        let norm = 0
-        for (let p = start; p < nnz; p++) norm += data[p] * data[p]
-        if (norm > 0) {
-          norm = Math.sqrt(norm)
-          for (let p = start; p < nnz; p++) data[p] /= norm
+        if (split < 0) normalize(data, start, nnz)
+        else {
+          if (middle < 0) middle = nnz
+          normalize(data, start, middle)
+          normalize(data, middle, nnz)
         }
       }
       indptr[r + 1] = nnz
@@ -191,6 +302,16 @@ export class Vectorizer {
   }
 }
 
+/** Scales data[start, end) to unit L2 norm (an all-zero range stays as it is). */
+function normalize(data: Float64Array, start: number, end: number): void {
+  let norm = 0
+  for (let p = start; p < end; p++) norm += data[p] * data[p]
+  if (norm > 0) {
+    norm = Math.sqrt(norm)
+    for (let p = start; p < end; p++) data[p] /= norm
+  }
+}
+
 const MAX_SCRATCH = 1 << 20
 let scratchIndices: Int32Array = new Int32Array(1024)
 const scratchIndptr = new Int32Array(1025)
@@ -198,6 +319,8 @@ let scratchData: Float64Array = new Float64Array(1024)
 // Reused between calls (transform and buildMatrix are synchronous, so they never overlap).
 const scratchNodes = new IntBuffer(256)
 const scratchIds = new IntBuffer(256)
+const scratchWordIds = new IntBuffer(256)
+const scratchSegment = new IntBuffer(256)
 const scratchColumns = new IntBuffer(256)
 
 /** Sorts the first n entries ascending; insertion sort for the short rows of single texts (no allocation). */
@@ -217,11 +340,10 @@ function insertionOrSort(a: Int32Array, n: number): void {
   }
 }
 
-/** N-gram occurrences of the training documents with their document and total frequencies, by index node. */
-export interface NgramCounts {
+/** N-gram occurrences of one part (word or character n-grams) of the training documents, by index node. */
+export interface PartCounts {
+  kind: 'word' | 'char'
   index: NgramIndex
-  /** Number of documents. */
-  n: number
   /** The nodes of document d are occurrences[offsets[d] .. offsets[d + 1]). */
   occurrences: IntBuffer
   offsets: Int32Array
@@ -229,9 +351,24 @@ export interface NgramCounts {
   tf: Float64Array
 }
 
+/** The training documents' n-gram counts: one part per analyzer (word+char: word, then char). */
+export interface NgramCounts {
+  /** Number of documents. */
+  n: number
+  parts: PartCounts[]
+}
+
 /** Counts the n-grams of `docs` (space-separated tokens): the first half of fitting, the only one that reads them. */
 export function countNgrams(docs: readonly string[], params: FeaturizeParams): NgramCounts {
-  const {ngram_min: nmin, ngram_max: nmax} = params
+  const kinds: Array<PartCounts['kind']> = params.analyzer === 'word' ? ['word'] : params.analyzer === 'char_wb' ? ['char'] : ['word', 'char']
+  if (params.analyzer !== 'word' && params.char_ngram_min > params.char_ngram_max) {
+    throw new UserError(`featurize.char_ngram_min (${params.char_ngram_min}) is above featurize.char_ngram_max (${params.char_ngram_max})`)
+  }
+  return {n: docs.length, parts: kinds.map(kind => countPart(docs, kind, params))}
+}
+
+function countPart(docs: readonly string[], kind: PartCounts['kind'], params: FeaturizeParams): PartCounts {
+  const [nmin, nmax] = kind === 'word' ? [params.ngram_min, params.ngram_max] : [params.char_ngram_min, params.char_ngram_max]
   const index = new NgramIndex()
   let all = new IntBuffer(Math.max(1024, docs.length * 16))
   const offsets = new Int32Array(docs.length + 1)
@@ -243,7 +380,8 @@ export function countNgrams(docs: readonly string[], params: FeaturizeParams): N
     // Doubling the buffer would hold twice the final occurrences at once: grow it to what the documents so far
     // predict for all of them instead.
     if (all.data.length - start < 4096 && d > 0) all = all.withCapacity(Math.ceil((start / d) * docs.length * 1.05) + 4096)
-    index.collect(docs[d], nmin, nmax, true, all)
+    if (kind === 'word') index.collect(docs[d], nmin, nmax, true, all)
+    else index.collectCharWb(docs[d], nmin, nmax, true, all)
     if (index.size > df.length) {
       const size = Math.max(index.size, df.length * 2)
       df = resizeInt(df, size, 0)
@@ -261,12 +399,13 @@ export function countNgrams(docs: readonly string[], params: FeaturizeParams): N
     }
     offsets[d + 1] = all.length
   }
-  return {index, n: docs.length, occurrences: all, offsets, df, tf}
+  return {kind, index, occurrences: all, offsets, df, tf}
 }
 
 /** The terms kept after min_df, max_df and max_features, in text order, and the column of each index node. */
-function chooseVocabulary({index, n, df, tf}: NgramCounts, params: FeaturizeParams): {state: VectorizerState; column: Int32Array} {
-  const {ngram_min: nmin, ngram_max: nmax} = params
+function chooseVocabulary({kind, index, df, tf}: PartCounts, n: number, params: FeaturizeParams): {vocabulary: string[]; idf?: number[]; column: Int32Array} {
+  // A character n-gram is one token of its index: a unigram node, sorted by its text.
+  const [nmin, nmax] = kind === 'word' ? [params.ngram_min, params.ngram_max] : [1, Infinity]
   // As scikit-learn: a fraction is compared unrounded (df >= min_df * n); values above 1 are document counts.
   const minDocs = params.min_df >= 1 ? params.min_df : params.min_df * n
   const maxDocs = params.max_df <= 1 ? params.max_df * n : params.max_df
@@ -275,21 +414,17 @@ function chooseVocabulary({index, n, df, tf}: NgramCounts, params: FeaturizePara
   const order = textOrder(index, nmax)
   if (params.max_features > 0 && kept.length > params.max_features) kept = mostFrequent(kept, tf, params.max_features, order)
   if (kept.length === 0) {
-    throw new DataError(`featurize: no term is left after min_df=${params.min_df} / max_df=${params.max_df} on ${n} texts; lower featurize.min_df or check preprocess settings`)
+    const what = kind === 'word' ? 'term' : 'character n-gram'
+    throw new DataError(`featurize: no ${what} is left after min_df=${params.min_df} / max_df=${params.max_df} on ${n} texts; lower featurize.min_df or check preprocess settings`)
   }
   kept = order.sort(kept)
   const column = new Int32Array(index.size).fill(-1)
   kept.forEach((id, col) => (column[id] = col))
-  const state: VectorizerState = {
-    method: params.method,
-    ngramMin: nmin,
-    ngramMax: nmax,
-    sublinearTf: params.sublinear_tf,
-    binary: params.binary,
+  return {
     vocabulary: kept.map(id => index.text(id)),
     idf: params.method === 'tfidf' ? kept.map(id => Math.log((1 + n) / (1 + df[id])) + 1) : undefined,
+    column,
   }
-  return {state, column}
 }
 
 /** The `limit` most frequent terms; ties at the cut broken by the term's text, so the result is deterministic. */

@@ -1,6 +1,6 @@
 import type {PreprocessParams} from '../config/params.js'
 import {loadNormalizer} from './normalizers.js'
-import {buildStopwordSet} from './stopwords.js'
+import {buildStopwordSet, NEGATIONS} from './stopwords.js'
 
 /** Cleans one raw text into space-separated tokens. The only text pipeline: train, evaluate, predict and serve use it. */
 export type Preprocessor = (text: string) => string
@@ -95,9 +95,11 @@ export function createTokenStages(params: PreprocessParams): TokenStages {
       for (const [pattern, by] of re.special) t = t.replace(pattern, by)
       t = t.replace(re.nt, ' not')
     }
-    return ascii ? asciiTokens(t, params.remove_punctuation, params.remove_numbers) : regexTokens(t, re, apostrophes, params.remove_punctuation, params.remove_numbers)
+    if (params.mark_negation) t = markClauseEnds(t, params.remove_punctuation)
+    const tokens = ascii ? asciiTokens(t, params.remove_punctuation, params.remove_numbers) : regexTokens(t, re, apostrophes, params.remove_punctuation, params.remove_numbers)
+    return params.mark_negation ? markNegationScopes(tokens, params.lowercase) : tokens
   }
-  const words = (token: string): string | readonly string[] => {
+  const hostWords = (token: string): string | readonly string[] => {
     if (token === '' || stopwords?.has(token)) return NO_WORDS
     const word = normalize ? normalize(token) : token
     // Lemmas are checked too: "does" → "do" and "was" → "be" are stopwords.
@@ -105,7 +107,64 @@ export function createTokenStages(params: PreprocessParams): TokenStages {
     // A normalizer's output with a space in it (or none at all) splits as the joined text would.
     return word === '' || word.includes(' ') ? word.split(' ') : word
   }
+  // A marked token is its host word's words, each with the marker: lemma then prefix, and a stopword host is
+  // dropped marked or not.
+  const words = params.mark_negation
+    ? (token: string): string | readonly string[] => {
+        if (!token.startsWith(NEG_PREFIX)) return hostWords(token)
+        const host = hostWords(token.slice(NEG_PREFIX.length))
+        return typeof host === 'string' ? NEG_PREFIX + host : host.map(w => (w === '' ? w : NEG_PREFIX + w))
+      }
+    : hostWords
   return {split, words}
+}
+
+/** The marker of a token in the scope of a negation (Das & Chen 2001; Pang, Lee & Vaithyanathan 2002). */
+export const NEG_PREFIX = 'NEG_'
+
+/**
+ * Words that open a negation scope, after the text pipeline's own rewriting: `n't` is expanded to "not" when
+ * keep_negations is on; without it, "don't" becomes "dont" and "does n't" becomes "does nt" (NLTK's list of
+ * apostrophe-less forms, plus the bare "nt").
+ */
+export const NEGATION_CUES: ReadonlySet<string> = new Set([
+  ...NEGATIONS,
+  ...['nt', 'noone', 'havent', 'hasnt', 'hadnt', 'cant', 'couldnt', 'shouldnt', 'wont', 'wouldnt', 'dont', 'doesnt', 'didnt', 'isnt', 'arent', 'aint', 'wasnt', 'werent', 'mustnt', 'neednt'],
+])
+
+/** A clause end between tokens: a character no tokenizer keeps or splits on (a control character). */
+const CLAUSE_END = '\u0001'
+/** Clause punctuation [.:;!?,], except a '.' or ',' between two digits ("3.5", "1,000"). */
+const CLAUSE_PUNCT = /[:;!?]|(?<![0-9])[.,]|[.,](?![0-9])/g
+
+/**
+ * Puts a clause-end token after each clause punctuation, before punctuation is removed or kept: the scope of a
+ * negation is decided on the text as written. A control character in the input is a space.
+ */
+function markClauseEnds(t: string, removePunctuation: boolean): string {
+  if (t.includes(CLAUSE_END)) t = t.replaceAll(CLAUSE_END, ' ')
+  return t.replace(CLAUSE_PUNCT, removePunctuation ? ` ${CLAUSE_END} ` : `$& ${CLAUSE_END} `)
+}
+
+/**
+ * NLTK's mark_negation on the tokens, with [.:;!?,] as clause ends: after a negation cue, every token up to
+ * the next clause end gets NEG_ (a cue inside a scope is marked too, as in NLTK); clause-end tokens are dropped.
+ */
+function markNegationScopes(tokens: string[], lowercased: boolean): string[] {
+  const out: string[] = []
+  let scope = false
+  for (const token of tokens) {
+    if (token === CLAUSE_END) {
+      scope = false
+      continue
+    }
+    if (scope) out.push(NEG_PREFIX + token)
+    else {
+      out.push(token)
+      if (NEGATION_CUES.has(lowercased ? token : token.toLowerCase())) scope = true
+    }
+  }
+  return out
 }
 
 /** The preprocessor before its final join: the raw tokens of `split`, each turned into its `words`. */
