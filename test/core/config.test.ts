@@ -41,7 +41,8 @@ describe('params loading', () => {
     ['train.algorithm=svm', /train\.algorithm = "svm" is not allowed; allowed values: lr, mnb, rf, gb, xgb/],
     ['train.foo=1', /unknown key train\.foo; allowed here: algorithm/],
     ['featurize.max_features=abc', /featurize\.max_features = "abc" must be a whole number/],
-    ['train.rf.max_features=2', /train\.rf\.max_features = 2 is not allowed; use sqrt, log2 or a fraction/],
+    ['train.rf.max_features=2', /train\.rf\.max_features = 2 is not allowed; use sqrt, log2 or a number in \(0, 1\]$/],
+    ['evaluate.threshold=1.5', /evaluate\.threshold = 1\.5 is not allowed; use a number in \[0, 1\] or auto$/],
     ['train.xgb.subsample=1.5', /train\.xgb\.subsample = 1\.5 must be <= 1/],
     ['featurize.ngram_min=3', /featurize\.ngram_min = 3 is greater than featurize\.ngram_max = 2/],
   ]
@@ -52,6 +53,18 @@ describe('params loading', () => {
       expect(error.message).toMatch(message)
     })
   }
+
+  it('names the --set (or SENTIOPS__ variable) that gave an invalid value, the file for a value from the file', async () => {
+    const cwd = await dirWith('evaluate:\n  threshold: 2\n')
+    const fromSet = await loadParams({cwd, env: {}, overrides: ['evaluate.threshold=1.5']}).catch(e => e)
+    expect(fromSet.message).toBe('--set evaluate.threshold=1.5: evaluate.threshold = 1.5 is not allowed; use a number in [0, 1] or auto')
+    const fromEnv = await loadParams({cwd, env: {SENTIOPS__EVALUATE__THRESHOLD: 'high'}}).catch(e => e)
+    expect(fromEnv.message).toBe('environment SENTIOPS__EVALUATE__THRESHOLD: evaluate.threshold = "high" is not allowed; use a number in [0, 1] or auto')
+    const fromFile = await loadParams({cwd, env: {}, overrides: ['train.lr.C=2']}).catch(e => e)
+    expect(fromFile.message).toMatch(/^\S*params\.yaml: evaluate\.threshold = 2 is not allowed; use a number in \[0, 1\] or auto$/)
+    const unknownKey = await loadParams({cwd: await dirWith(), env: {}, overrides: ['train.foo=1']}).catch(e => e)
+    expect(unknownKey.message).toMatch(/^--set train\.foo=1: unknown key train\.foo; /)
+  })
 
   it('names the file and line of a YAML syntax error', async () => {
     const cwd = await dirWith('train:\n  algorithm: [lr\n')

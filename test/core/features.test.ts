@@ -11,7 +11,8 @@ import {readCsrFile, writeCsrFile} from '../../src/core/features/store.js'
 import {ngrams, Vectorizer} from '../../src/core/features/vectorizer.js'
 import type {FeaturizeParams} from '../../src/core/config/params.js'
 
-const base = (await loadParams({cwd: '/nonexistent-dir', env: {}})).params.featurize
+// Word n-grams unless a test says otherwise (the character analyzers have their own tests below).
+const base = {...(await loadParams({cwd: '/nonexistent-dir', env: {}})).params.featurize, analyzer: 'word' as const}
 
 describe('vectorizer', () => {
   it('builds word n-grams like scikit-learn', () => {

@@ -2,7 +2,9 @@ import {describe, expect, it} from 'vitest'
 import {loadParams} from '../../src/core/config/index.js'
 import {createPreprocessor} from '../../src/core/text/index.js'
 
-const defaults = (await loadParams({cwd: '/nonexistent-dir', env: {}})).params.preprocess
+const shipped = (await loadParams({cwd: '/nonexistent-dir', env: {}})).params.preprocess
+// The switches one at a time on the unmarked pipeline; negation marking (on by default) has its own tests below.
+const defaults = {...shipped, mark_negation: false}
 
 describe('the shared preprocessor', () => {
   const clean = createPreprocessor({...defaults, remove_stopwords: true})
@@ -86,15 +88,15 @@ describe('mark_negation: NEG_ scopes from a negation to the next clause punctuat
     expect(marked).toBeGreaterThan(50)
   })
 
-  it('leaves texts unmarked when off (the default)', () => {
-    expect(defaults.mark_negation).toBe(false)
+  it('leaves texts unmarked when off', () => {
     expect(createPreprocessor(defaults)("I don't like it, sadly")).toBe('i do not like it sadly')
   })
 })
 
 describe('the default preprocessing (params.yaml defaults)', () => {
-  it('keeps stopwords (measured: removing them costs accuracy) but still lemmatizes', () => {
-    expect(createPreprocessor(defaults)("The actors weren't as good as I expected")).toBe('the actor be not as good as i expect')
+  it('keeps stopwords (measured: removing them costs accuracy), lemmatizes and marks the scope of a negation', () => {
+    expect(shipped.mark_negation).toBe(true)
+    expect(createPreprocessor(shipped)("The actors weren't as good as I expected. Fine.")).toBe('the actor be not NEG_as NEG_good NEG_as NEG_i NEG_expect fine')
   })
 })
 
