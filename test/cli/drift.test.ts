@@ -1,8 +1,10 @@
 import {copyFile, cp, mkdir, readFile, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 import {parse} from 'csv-parse/sync'
-import {beforeAll, describe, expect, it} from 'vitest'
-import {sentiops, tempProject} from '../support/cli.js'
+import {execa} from 'execa'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {BIN, sentiops, tempProject} from '../support/cli.js'
+import {FakeMlflowServer} from '../tracking/fake-mlflow-server.js'
 
 const SIGNALS = ['text_length', 'token_count', 'oov_rate', 'score']
 
@@ -34,7 +36,7 @@ describe('sentiops drift (real binary, built-in data)', () => {
     expect(repro.code, repro.stderr).toBe(0)
   }, 120_000)
 
-  it('the test split the profile was made from: no drift, every PSI 0, the accuracy evaluate reported', async () => {
+  it('the test split the profile was made from: no drift, every PSI only the ½-per-bin smoothing, the accuracy evaluate reported', async () => {
     const r = json(['drift', '--data', 'data/raw/test.csv'])
     expect(r.code, r.stderr).toBe(0)
     const result = r.body.result
@@ -43,8 +45,14 @@ describe('sentiops drift (real binary, built-in data)', () => {
     expect(result.drift).toBe(false)
     expect(result.signals_drifted).toEqual([])
     expect(result.n).toBe(profile.n)
-    // Same texts as the profile → every observed bin share equals the profiled one → PSI exactly 0.
-    for (const s of SIGNALS) expect(result.psi[s], s).toBe(0)
+    // Same texts as the profile → bin counts N·e, observed shares (N·e + ½)/(N + bins/2): PSI written out.
+    for (const s of SIGNALS) {
+      const shares: number[] = profile.signals[s].shares
+      const smoothed = (e: number) => (profile.n * e + 0.5) / (profile.n + 0.5 * shares.length)
+      expect(result.psi[s], s).toBeCloseTo(shares.reduce((sum, e) => sum + (smoothed(e) - e) * Math.log(smoothed(e) / e), 0), 12)
+      expect(result.psi[s], s).toBeLessThan(0.001)
+      expect(result.psi_noise[s], s).toBeCloseTo((shares.length - 1) * (2 / profile.n), 12)
+    }
     expect(result.class_mix.max_shift).toBe(0)
     expect(result.oov_share.change).toBe(0)
     expect(result.accuracy.now).toBeCloseTo(metrics.accuracy, 12)
@@ -62,14 +70,18 @@ describe('sentiops drift (real binary, built-in data)', () => {
     console.log(`in-domain (held-out) PSI: ${JSON.stringify(result.psi)}`)
   })
 
-  it('much longer texts (four reviews each): exit 5, naming text_length and token_count with their PSI', async () => {
-    const long = Array.from({length: Math.floor(holdout.length / 4)}, (_, i) => ({text: holdout.slice(i * 4, i * 4 + 4).map(r => r.text).join(' ')}))
+  it('much longer texts (two reviews each, as many texts as monitor.min_samples): exit 5, naming text_length and token_count with their PSI', async () => {
+    const long = Array.from({length: Math.floor(holdout.length / 2)}, (_, i) => ({text: holdout.slice(i * 2, i * 2 + 2).map(r => r.text).join(' ')}))
+    expect(long.length).toBeLessThan(300)
     await writeJsonl('long.jsonl', long)
-    const r = run(['drift', '--data', 'long.jsonl'])
+    const few = run(['drift', '--data', 'long.jsonl'])
+    expect(few.stderr.split('\n')[0]).toBe(`Error: long.jsonl: ${long.length} texts, fewer than monitor.min_samples (300): too few to judge drift`)
+    const enough = ['--set', `monitor.min_samples=${long.length}`]
+    const r = run(['drift', '--data', 'long.jsonl', ...enough])
     expect(r.code, r.stderr).toBe(5)
-    expect(r.stdout).toMatch(/^ {2}text_length +PSI +\d+\.\d{4} +DRIFT$/m)
+    expect(r.stdout).toMatch(/^ {2}text_length +PSI +\d+\.\d{4} +\(noise 0\.\d{3}\) +DRIFT$/m)
     expect(r.stdout).toMatch(/^DRIFT in .*text_length.*: text_length: PSI \d+\.\d{3} > 0\.2; token_count: PSI \d+\.\d{3} > 0\.2/m)
-    const j = json(['drift', '--data', 'long.jsonl'])
+    const j = json(['drift', '--data', 'long.jsonl', ...enough])
     expect(j.code).toBe(5)
     expect(j.body.result.signals_drifted).toEqual(expect.arrayContaining(['text_length', 'token_count']))
     expect(j.body.result.psi.text_length).toBeGreaterThan(1)
@@ -81,7 +93,7 @@ describe('sentiops drift (real binary, built-in data)', () => {
     // Made-up consonant words (a fixed LCG), 8 per text: none can be an English word in the vocabulary.
     let seed = 12345
     const letter = () => 'bcdfghjklmnpqrstvwxz'[(seed = (seed * 1103515245 + 12345) % 2 ** 31) % 20]
-    const texts = Array.from({length: 150}, () => ({text: Array.from({length: 8}, () => 'zq' + Array.from({length: 5}, letter).join('')).join(' ')}))
+    const texts = Array.from({length: 300}, () => ({text: Array.from({length: 8}, () => 'zq' + Array.from({length: 5}, letter).join('')).join(' ')}))
     await writeJsonl('unknown.jsonl', texts)
     const j = json(['drift', '--data', 'unknown.jsonl'])
     expect(j.code, j.stderr).toBe(5)
@@ -106,23 +118,25 @@ describe('sentiops drift (real binary, built-in data)', () => {
 
   it('labels may be class names; empty labels count as unlabeled, unknown ones are left out with a warning', async () => {
     const names = ['negative', 'positive']
-    // 120 rows: 0-99 labeled by class name, 100-109 with no label, 110-119 with a label that is no class.
-    const rows = holdout.slice(0, 120).map((r, i) => ({text: r.text, label: i < 100 ? names[Number(r.label)] : i < 110 ? '' : 'meh'}))
+    // 320 rows: 0-299 labeled by class name, 300-309 with no label, 310-319 with a label that is no class.
+    const rows = holdout.slice(0, 320).map((r, i) => ({text: r.text, label: i < 300 ? names[Number(r.label)] : i < 310 ? '' : 'meh'}))
     await writeJsonl('named.jsonl', rows)
     const j = json(['drift', '--data', 'named.jsonl'])
     expect([0, 5], j.stderr).toContain(j.code)
-    expect(j.body.result.n).toBe(120)
-    expect(j.body.result.accuracy.labeled).toBe(100)
+    expect(j.body.result.n).toBe(320)
+    expect(j.body.result.accuracy.labeled).toBe(300)
     expect(j.body.result.unmapped_labels).toBe(10)
     expect(j.body.warnings).toEqual(['named.jsonl: 10 rows have a label that maps to no class (ingest.label_map, ingest.class_names): left out of the accuracy'])
   })
 
   it('only positive reviews: the predicted class mix moved', async () => {
-    await writeJsonl('positive.jsonl', holdout.filter(r => r.label === '1').map(r => ({text: r.text})))
-    const j = json(['drift', '--data', 'positive.jsonl'])
+    const positive = holdout.filter(r => r.label === '1').map(r => ({text: r.text}))
+    await writeJsonl('positive.jsonl', positive)
+    const j = json(['drift', '--data', 'positive.jsonl', '--set', `monitor.min_samples=${Math.min(positive.length, 300)}`])
     expect(j.code, j.stderr).toBe(5)
     expect(j.body.result.signals_drifted).toContain('class_mix')
     expect(j.body.result.class_mix.classes.positive.change).toBeGreaterThan(0.1)
+    expect(j.body.result.class_mix.classes.positive.change).toBeGreaterThan(j.body.result.class_mix.classes.positive.noise)
   })
 
   it('thresholds come from params and --set: a strict PSI threshold turns the held-out texts into drift', () => {
@@ -136,7 +150,7 @@ describe('sentiops drift (real binary, built-in data)', () => {
     await writeJsonl('few.jsonl', holdout.slice(0, 40).map(r => ({text: r.text})))
     const r = run(['drift', '--data', 'few.jsonl'])
     expect(r.code).toBe(1)
-    expect(r.stderr.split('\n')[0]).toBe('Error: few.jsonl: 40 texts, fewer than monitor.min_samples (100): too few to judge drift')
+    expect(r.stderr.split('\n')[0]).toBe('Error: few.jsonl: 40 texts, fewer than monitor.min_samples (300): too few to judge drift')
     const j = json(['drift', '--data', 'few.jsonl', '--set', 'monitor.min_samples=40'])
     expect([0, 5]).toContain(j.code)
     expect(j.body.result.n).toBe(40)
@@ -178,5 +192,40 @@ describe('sentiops drift (real binary, built-in data)', () => {
     expect(r.code).toBe(0)
     expect(r.stdout).toMatch(/sentiops drift --data new-reviews\.csv/)
     expect(r.stdout).toMatch(/^ {2}5 {3}drift detected \(sentiops drift\)$/m)
+    expect(r.stdout).toMatch(/--tracking-uri=<value>/)
+  })
+
+  describe('--tracking-uri: models:/ resolves through an MLflow server (contract fake)', () => {
+    let fake: FakeMlflowServer
+    beforeAll(async () => {
+      fake = await new FakeMlflowServer().start()
+    })
+    afterAll(async () => {
+      await fake.stop()
+    })
+
+    // The fake answers from this process: the CLI must run asynchronously (spawnSync would block it).
+    const cli = async (args: string[]) => {
+      const r = await execa(process.execPath, [BIN, ...args], {
+        cwd: project, env: {PATH: process.env.PATH, HOME: process.env.HOME, MLFLOW_HTTP_REQUEST_MAX_RETRIES: '0', SENTIOPS_CACHE_DIR: path.join(project, 'cache')},
+        extendEnv: false, reject: false, timeout: 60_000,
+      })
+      return {code: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr)}
+    }
+
+    it('drift --model models:/remote@champion --tracking-uri URL reads the version from the server: the PSI of the bundle directory', async () => {
+      const reg = await cli(['register', '--model-dir', 'models/model', '--name', 'remote', '--alias', 'champion', '--tracking-uri', fake.url])
+      expect(reg.code, reg.stderr).toBe(0)
+      const r = await cli(['drift', '--model', 'models:/remote@champion', '--tracking-uri', fake.url, '--data', 'holdout.csv', '--json'])
+      expect(r.code, r.stderr).toBe(0)
+      const result = JSON.parse(r.stdout).result
+      expect(result.model.uri).toBe('models:/remote@champion')
+      expect(result.psi).toEqual(json(['drift', '--data', 'holdout.csv']).body.result.psi)
+      expect(fake.calls('GET registered-models/alias').map(c => [c.query.get('name'), c.query.get('alias')])).toContainEqual(['remote', 'champion'])
+      // Without the flag (and no MLFLOW_TRACKING_URI) the registry is ./mlruns, where no model is named remote.
+      const local = await cli(['drift', '--model', 'models:/remote@champion', '--data', 'holdout.csv'])
+      expect(local.code).toBe(1)
+      expect(local.stderr.split('\n')[0]).toMatch(/remote/)
+    })
   })
 })

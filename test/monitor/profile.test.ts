@@ -16,19 +16,23 @@ describe('quantileProfile: decile edges (sorted value at ceil(i·n/10) − 1), d
     expect(p.shares).toEqual(Array(10).fill(0.1))
   })
 
-  it('discrete values: one bin per value, the top bin empty', () => {
-    // six 0s, two 1s, two 5s (n = 10): edges sorted[i − 1] = 0,0,0,0,0,0,1,1,5 → 0, 1, 5
-    // (-inf, 0] 6/10, (0, 1] 2/10, (1, 5] 2/10, (5, inf) 0
+  it('discrete values: one bin per value; the edge at the maximum is dropped, so no bin is empty', () => {
+    // six 0s, two 1s, two 5s (n = 10): edges sorted[i − 1] = 0,0,0,0,0,0,1,1,5 → 0, 1, 5; 5 is the maximum,
+    // (5, inf) would hold nothing → edges 0, 1: (-inf, 0] 6/10, (0, 1] 2/10, (1, inf) 2/10
     const p = quantileProfile([1, 0, 5, 0, 0, 1, 0, 5, 0, 0])
-    expect(p.edges).toEqual([0, 1, 5])
-    expect(p.shares).toEqual([0.6, 0.2, 0.2, 0])
+    expect(p.edges).toEqual([0, 1])
+    expect(p.shares).toEqual([0.6, 0.2, 0.2])
   })
 
-  it('fewer values than bins: every value becomes an edge', () => {
-    // n = 3: ceil(3i/10) − 1 = 0 for i = 1..3, 1 for i = 4..6, 2 for i = 7..9 → edges 1, 2, 3
+  it('fewer values than bins: every value but the largest becomes an edge', () => {
+    // n = 3: ceil(3i/10) − 1 = 0 for i = 1..3, 1 for i = 4..6, 2 for i = 7..9 → edges 1, 2, 3; 3 is the maximum
     const p = quantileProfile([3, 1, 2])
-    expect(p.edges).toEqual([1, 2, 3])
-    expect(p.shares).toEqual([1 / 3, 1 / 3, 1 / 3, 0])
+    expect(p.edges).toEqual([1, 2])
+    expect(p.shares).toEqual([1 / 3, 1 / 3, 1 / 3])
+  })
+
+  it('one value repeated: a single bin', () => {
+    expect(quantileProfile([7, 7, 7])).toEqual({edges: [], shares: [1]})
   })
 
   it('no values: one bin holding everything', () => {
@@ -57,8 +61,9 @@ describe('signalValues: the one definition of the per-text drift signals', () =>
 
 describe('buildTrainingProfile on a real tiny bundle', async () => {
   const {params} = await loadParams({cwd: '/nonexistent-dir', env: {}})
-  const preprocess = {...params.preprocess, normalize: 'none' as const, remove_stopwords: false}
-  const featurize = {...params.featurize, ngram_max: 1}
+  // Whole words only (no character n-grams, no negation marks): the hand-counted unknown words below rely on it.
+  const preprocess = {...params.preprocess, normalize: 'none' as const, remove_stopwords: false, mark_negation: false}
+  const featurize = {...params.featurize, analyzer: 'word' as const, ngram_max: 1}
   const clean = createPreprocessor(preprocess)
   const train = ['good great fine', 'great good', 'fine good great', 'bad awful poor', 'awful bad', 'poor bad awful']
   const y = Int32Array.from([1, 1, 1, 0, 0, 0])
@@ -79,12 +84,12 @@ describe('buildTrainingProfile on a real tiny bundle', async () => {
 
   it('bins text length, words and the unknown share by deciles of the five texts', () => {
     // n = 5: edge i = sorted[ceil(i/2) − 1] → sorted[0,0,1,1,2,2,3,3,4]
-    // lengths 3,4,10,13,23 → every length is an edge, a fifth per bin, none above 23
-    expect(profile.signals.text_length).toEqual({edges: [3, 4, 10, 13, 23], shares: [0.2, 0.2, 0.2, 0.2, 0.2, 0]})
-    // words 1,1,2,3,4 → edges 1,1,1,1,2,2,3,3,4 → 1,2,3,4; two texts have one word
-    expect(profile.signals.token_count).toEqual({edges: [1, 2, 3, 4], shares: [0.4, 0.2, 0.2, 0.2, 0]})
-    // unknown shares 0,0,0,1/2,2/3 → edges 0,0,0,0,0,0,1/2,1/2,2/3 → 0, 1/2, 2/3
-    expect(profile.signals.oov_rate).toEqual({edges: [0, 0.5, 2 / 3], shares: [0.6, 0.2, 0.2, 0]})
+    // lengths 3,4,10,13,23 → every length but the largest (23: nothing above it) is an edge, a fifth per bin
+    expect(profile.signals.text_length).toEqual({edges: [3, 4, 10, 13], shares: [0.2, 0.2, 0.2, 0.2, 0.2]})
+    // words 1,1,2,3,4 → edges 1,1,1,1,2,2,3,3,4 → 1,2,3 (4 is the largest); two texts have one word
+    expect(profile.signals.token_count).toEqual({edges: [1, 2, 3], shares: [0.4, 0.2, 0.2, 0.2]})
+    // unknown shares 0,0,0,1/2,2/3 → edges 0,0,0,0,0,0,1/2,1/2,2/3 → 0, 1/2 (2/3 is the largest)
+    expect(profile.signals.oov_rate).toEqual({edges: [0, 0.5], shares: [0.6, 0.2, 0.2]})
   })
 
   it('records the unknown-word share, class mix, label mix and accuracy', () => {
@@ -99,11 +104,11 @@ describe('buildTrainingProfile on a real tiny bundle', async () => {
   it('bins the score P(positive): two values, the negatives\' below 0.5, the positives\' above', () => {
     // After l2 normalization each text is one known word with weight 1 (unknown words add nothing, repeats
     // are sublinear), and good/great/fine mirror bad/awful/poor in training: so the negatives share one score s
-    // and the positives 1 − s. sorted s,s,1−s,1−s,1−s → edges s, 1−s; shares 2/5, 3/5, 0.
+    // and the positives 1 − s. sorted s,s,1−s,1−s,1−s → edges s (1−s is the largest); shares 2/5, 3/5.
     const {edges, shares} = profile.signals.score
-    expect(edges).toHaveLength(2)
+    expect(edges).toHaveLength(1)
     expect(edges[0]!).toBeLessThan(0.5)
-    expect(edges[0]! + edges[1]!).toBeCloseTo(1, 12)
-    expect(shares).toEqual([0.4, 0.6, 0])
+    expect(edges[0]!).toBeCloseTo(1 - bundle.predict(['good'])[0]!.probabilities.positive!, 12) // s = 1 − P(positive | a positive text)
+    expect(shares).toEqual([0.4, 0.6])
   })
 })

@@ -5,7 +5,7 @@ import {openModel, type ModelSource} from '../model-source.js'
 import type {Reporter} from '../reporter.js'
 import {readDriftRows} from './drift-input.js'
 import {SIGNAL_NAMES, signalValues, type SignalName, type TrainingProfile} from './profile.js'
-import {binOf, psi} from './psi.js'
+import {binOf, expectedNoisePsi, psi} from './psi.js'
 
 /** Names in `signals_drifted`: a PSI signal, the predicted class mix, or the accuracy on labeled rows. */
 export type DriftSignal = SignalName | 'class_mix' | 'accuracy'
@@ -25,15 +25,36 @@ export interface Shift {
   change: number
 }
 
+/**
+ * Standard errors a share may move by sampling alone before it counts as drift: 3 keeps the false alarms of one
+ * share below 0.3% (two-sided normal tail), however small the sample.
+ */
+export const NOISE_STANDARD_ERRORS = 3
+
+/**
+ * A share's change that sampling alone stays under (NOISE_STANDARD_ERRORS standard errors of the difference of
+ * two independent proportions: p(1 − p)·(1/n + 1/N), p the profiled share, N the profiled texts).
+ */
+export function shareNoise(p: number, n: number, referenceN: number): number {
+  return NOISE_STANDARD_ERRORS * Math.sqrt(p * (1 - p) * (1 / n + (referenceN > 0 ? 1 / referenceN : 0)))
+}
+
+/** A share's shift with the part sampling alone explains: drift only beyond both its threshold and `noise`. */
+export interface ShareShift extends Shift {
+  noise: number
+}
+
 export interface DriftSummary {
   /** Texts observed. */
   n: number
   /** PSI per signal (NaN, null in JSON, when nothing was observed). */
   psi: Record<SignalName, number>
-  class_mix: {classes: Record<string, Shift>; max_shift: number}
+  /** PSI sampling noise alone gives on average at this n (see expectedNoisePsi): a yardstick for `psi`. */
+  psi_noise: Record<SignalName, number>
+  class_mix: {classes: Record<string, ShareShift>; max_shift: number}
   oov_share: Shift
   /** On the labeled texts; absent when none had a label. */
-  accuracy?: Shift & {labeled: number}
+  accuracy?: ShareShift & {labeled: number}
 }
 
 /** The judgement: a summary plus what moved past its threshold. */
@@ -84,19 +105,24 @@ export class DriftCounter {
 
   summary(): DriftSummary {
     const profile = this.profile
-    const classes: Record<string, Shift> = {}
+    const classes: Record<string, ShareShift> = {}
     let maxShift = 0
     this.classNames.forEach((name, c) => {
       const now = this.n > 0 ? this.predicted[c]! / this.n : Number.NaN
-      classes[name] = shift(now, profile.classMix[name] ?? 0)
+      const p = profile.classMix[name] ?? 0
+      classes[name] = {...shift(now, p), noise: shareNoise(p, this.n, profile.n)}
       maxShift = Math.max(maxShift, Math.abs(classes[name].change))
     })
+    const perSignal = (value: (name: SignalName) => number) => Object.fromEntries(SIGNAL_NAMES.map(name => [name, value(name)])) as Record<SignalName, number>
     return {
       n: this.n,
-      psi: Object.fromEntries(SIGNAL_NAMES.map(name => [name, psi(profile.signals[name].shares, this.bins[name])])) as Record<SignalName, number>,
+      psi: perSignal(name => psi(profile.signals[name].shares, this.bins[name])),
+      psi_noise: perSignal(name => expectedNoisePsi(profile.signals[name].shares.length, this.n, profile.n)),
       class_mix: {classes, max_shift: this.n > 0 ? maxShift : Number.NaN},
       oov_share: shift(this.tokens > 0 ? this.unknown / this.tokens : 0, profile.oovShare),
-      ...(this.labeled > 0 && profile.accuracy !== undefined ? {accuracy: {...shift(this.right / this.labeled, profile.accuracy), labeled: this.labeled}} : {}),
+      ...(this.labeled > 0 && profile.accuracy !== undefined
+        ? {accuracy: {...shift(this.right / this.labeled, profile.accuracy), noise: shareNoise(profile.accuracy, this.labeled, profile.n), labeled: this.labeled}}
+        : {}),
     }
   }
 }
@@ -105,7 +131,10 @@ function shift(now: number, profile: number): Shift {
   return {now, profile, change: now - profile}
 }
 
-/** What moved past its threshold (strictly above: "PSI above 0.2 is drift"). */
+/**
+ * What moved past its threshold (strictly above: "PSI above 0.2 is drift"). A class share or the accuracy must
+ * also move by more than sampling alone explains (its `noise`), so a small sample does not raise false alarms.
+ */
 export function judgeDrift(summary: DriftSummary, thresholds: DriftThresholds): DriftVerdict {
   const drifted: DriftSignal[] = []
   const reasons: string[] = []
@@ -116,16 +145,17 @@ export function judgeDrift(summary: DriftSummary, thresholds: DriftThresholds): 
       reasons.push(`${name}: PSI ${value.toFixed(3)} > ${thresholds.psi_threshold}`)
     }
   }
-  if (summary.class_mix.max_shift > thresholds.class_shift_threshold) {
+  const moved = Object.entries(summary.class_mix.classes).filter(([, s]) => Math.abs(s.change) > Math.max(thresholds.class_shift_threshold, s.noise))
+  if (moved.length > 0) {
     drifted.push('class_mix')
-    const moved = Object.entries(summary.class_mix.classes).filter(([, s]) => Math.abs(s.change) > thresholds.class_shift_threshold)
-    reasons.push(`class_mix: ${moved.map(([name, s]) => `${name} ${s.profile.toFixed(3)} → ${s.now.toFixed(3)}`).join(', ')} (shift > ${thresholds.class_shift_threshold})`)
+    const shifts = moved.map(([name, s]) => `${name} ${s.profile.toFixed(3)} → ${s.now.toFixed(3)} (sampling noise ${s.noise.toFixed(3)})`)
+    reasons.push(`class_mix: ${shifts.join(', ')} (shift > ${thresholds.class_shift_threshold} and > its noise)`)
   }
   const accuracy = summary.accuracy
   const accuracyJudged = accuracy !== undefined && accuracy.labeled >= thresholds.min_samples
-  if (accuracyJudged && -accuracy.change > thresholds.accuracy_drop_threshold) {
+  if (accuracyJudged && -accuracy.change > Math.max(thresholds.accuracy_drop_threshold, accuracy.noise)) {
     drifted.push('accuracy')
-    reasons.push(`accuracy: ${accuracy.profile.toFixed(3)} → ${accuracy.now.toFixed(3)} (drop > ${thresholds.accuracy_drop_threshold})`)
+    reasons.push(`accuracy: ${accuracy.profile.toFixed(3)} → ${accuracy.now.toFixed(3)} (drop > ${thresholds.accuracy_drop_threshold} and > its sampling noise ${accuracy.noise.toFixed(3)})`)
   }
   return {drift: drifted.length > 0, signals_drifted: drifted, reasons, accuracy_judged: accuracyJudged, ...summary}
 }
@@ -153,8 +183,8 @@ export interface DriftReport extends DriftVerdict {
  * `sentiops drift`: predicts every text of `data` through the model (the serving path) and compares the drift
  * signals with the bundle's training profile. Fewer than monitor.min_samples texts is an error: too few to judge.
  */
-export async function runDrift(params: Params, opts: {model: string; data: string; cwd: string; reporter: Reporter}): Promise<DriftReport> {
-  const {bundle, source} = await openModel(opts.model, {cwd: opts.cwd, reporter: opts.reporter})
+export async function runDrift(params: Params, opts: {model: string; data: string; cwd: string; reporter: Reporter; trackingUri?: string}): Promise<DriftReport> {
+  const {bundle, source} = await openModel(opts.model, {cwd: opts.cwd, reporter: opts.reporter, trackingUri: opts.trackingUri})
   const profile = requireProfile(bundle)
   const thresholds = driftThresholds(params.monitor)
   const counter = new DriftCounter(profile, bundle.meta.classNames)

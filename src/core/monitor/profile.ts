@@ -63,6 +63,8 @@ function scoreSignal(prediction: Prediction, classNames: readonly string[]): num
 /**
  * Deciles of `values` as bin edges (the lower i/bins quantile, the sorted value at ceil(i·n/bins) − 1, for
  * i = 1 … bins−1), repeated edges dropped (discrete values: one bin per value), with the shares of `values` per bin.
+ * An edge equal to the largest value is dropped too, so the top bin is never empty: every reference bin has a
+ * share PSI can compare with, and values beyond the profiled range fall in the top bin.
  */
 export function quantileProfile(values: ArrayLike<number>, bins = PROFILE_BINS): SignalProfile {
   const n = values.length
@@ -73,6 +75,7 @@ export function quantileProfile(values: ArrayLike<number>, bins = PROFILE_BINS):
     const edge = sorted[Math.ceil((i * n) / bins) - 1]!
     if (edges.length === 0 || edge > edges[edges.length - 1]!) edges.push(edge)
   }
+  if (edges[edges.length - 1] === sorted[n - 1]) edges.pop()
   const counts = new Array<number>(edges.length + 1).fill(0)
   for (let i = 0; i < n; i++) counts[binOf(edges, sorted[i]!)]++
   return {edges, shares: counts.map(c => c / n)}
