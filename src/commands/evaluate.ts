@@ -9,29 +9,25 @@ import {trackingFlags} from '../cli/tracking-flags.js'
 
 export default class Evaluate extends BaseCommand<typeof Evaluate> {
   static override summary = 'Score a model on labeled data: metrics, confusion matrix, ROC/PR plots.'
-  static override description = `Without --model/--data/--out this is the pipeline stage: it predicts the raw test split through the
-model bundle (the serving code path) and writes evaluate.metrics_file (flat keys: accuracy, precision, recall,
-f1, roc_auc, log_loss, ...) and, under evaluate.plots_dir, DVC plot data (roc.json, prc.json, confusion.csv)
-plus SVG charts.
-
-With --model (a bundle directory or a models:/ URI; default train.model_dir) and/or --data (any labeled data
-ingest.source accepts, read with the same column and label mapping; default the held-out split) it scores that
-model on that data with the same metrics and plots, writes them to --out (default reports/eval-<name>) and leaves
-reports/metrics.json alone. Every model decides with its own threshold (stored in the bundle), else
-evaluate.threshold. The tracked run is tagged with the model (sentiops.model.uri, .name, .version, .run_id) and
-the data (sentiops.data.source, sentiops.data.md5), which links it to the registered version.
-
-${EXIT_CODE_HELP}`
+  static override description = [
+    'Without --model/--data/--out this is the pipeline stage: it predicts the raw test split through the model bundle (the serving code path) and writes evaluate.metrics_file (flat keys: accuracy, precision, recall, f1, roc_auc, log_loss, ...) and, under evaluate.plots_dir, DVC plot data (roc.json, prc.json, confusion.csv) plus SVG charts. It scores at evaluate.threshold when that is a number (--set evaluate.threshold=0.6 too) and at the threshold train stored in the bundle when it is auto. predict and serve always decide at the stored one: when the two differ a warning says so; `sentiops train` (or `sentiops repro`, which retrains because evaluate.threshold is a train param) stores the new one.',
+    'With --model (a bundle directory or a models:/ URI; default train.model_dir) and/or --data (labeled data in any form ingest.source accepts: file, glob, list, URL, s3://, with the same column and label mapping; default the held-out split) it scores that model on that data with the same metrics and plots, writes them to --out and leaves reports/metrics.json alone. The data is scored as given: duplicates are kept, empty texts are scored and counted, a label that maps to no class is an error. The model decides with its own stored threshold, exactly as in predict and serve (evaluate.threshold does not apply). The default --out is reports/eval-<name>-v<version> for a registered model and reports/eval-<folder>-<8 hex of a hash of its absolute path> for a bundle directory. The tracked run is tagged with the model (sentiops.model.uri, .name, .version, .run_id) and the data (sentiops.data.source, sentiops.data.md5), which links it to the registered version.',
+    '--json prints {"status": "ok", "result": {"metrics", "confusion", "classNames", "rows", "files", ...; with --model/--data also "model", "data": {"source", "md5"}, "threshold", "outDir"}, "warnings": [...]}.',
+    EXIT_CODE_HELP,
+  ].join('\n\n')
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
-    '<%= config.bin %> <%= command.id %> --set evaluate.threshold=0.6',
+    {
+      description: 'Score the pipeline\'s model at threshold 0.6 (predict and serve keep the stored threshold until `sentiops train`):',
+      command: '<%= config.bin %> <%= command.id %> --set evaluate.threshold=0.6',
+    },
     '<%= config.bin %> <%= command.id %> --model models:/sentiment@champion --data golden.csv',
     '<%= config.bin %> <%= command.id %> --model models/model --data reviews.jsonl --set ingest.text_column=body --out reports/eval-reviews --json',
   ]
   static override flags = {
     model: Flags.string({description: 'bundle directory or models:/name@alias, models:/name/3, runs:/id/model (default: train.model_dir)'}),
-    data: Flags.string({description: 'labeled data to score on: file, glob, URL or s3:// URI, read with the ingest.* mapping (default: the held-out split)'}),
-    out: Flags.string({description: 'report directory for --model/--data (default: reports/eval-<name>)'}),
+    data: Flags.string({description: 'labeled data to score on, as given: file, glob, list, URL or s3:// URI, read with the ingest.* mapping (default: the held-out split)'}),
+    out: Flags.string({description: 'report directory for --model/--data (default: reports/eval-<name>-v<version>, or reports/eval-<folder>-<path hash> for a bundle directory)'}),
     set: setFlag,
     ...trackingFlags,
   }
@@ -74,8 +70,8 @@ ${EXIT_CODE_HELP}`
       },
     )
     const version = result.model.name ? ` (${result.model.name} version ${result.model.version})` : ''
-    this.log(`model: ${result.model.uri}${version}, threshold ${result.threshold}`)
-    this.log(`data: ${result.data.source}`)
+    this.log(`model: ${result.model.uri}${version}, decides at its stored threshold ${result.threshold}`)
+    this.log(`data: ${result.data.source} (md5 ${result.data.md5})`)
     this.logSummary(result)
     if (run) this.log(`  run: ${run.runId} (${run.runName}) in ${run.trackingUri}`)
     return {...result, run}

@@ -2,7 +2,8 @@ import {Flags} from '@oclif/core'
 import {BaseCommand, EXIT_CODE_HELP} from '../cli/base-command.js'
 import type {Params} from '../core/config/params.js'
 import {GateRejectedError, UsageError} from '../core/errors.js'
-import {fallbackThreshold, loadEvaluationData} from '../core/stages/evaluate.js'
+import {loadEvaluationData} from '../core/stages/evaluate.js'
+import {setFlag} from '../cli/flags.js'
 import {openStores, registerModel, type Check, type RegisterResult} from '../core/tracking/index.js'
 import type {SignificanceOptions} from '../core/tracking/register.js'
 
@@ -10,8 +11,9 @@ export default class Register extends BaseCommand<typeof Register> {
   static override summary = 'Register a model as a new version in the model registry, then promote it if the gate passes.'
   static override description = [
     'Creates the registered model when missing and a new version from a run\'s "model" artifact (--run-id) or from a bundle directory (--model-dir, default train.model_dir), which is first logged as a new run.',
-    'The version then moves to --stage and/or gets --alias, unless the promotion gate rejects it: every --gate rule ("f1>=0.80"; ops >=, >, <=, <, ==) must hold, and with --against the candidate must beat that model by --min-delta on --metric (default: the first gate\'s metric). A rejected version stays registered, tagged sentiops.gate=rejected with the reason, and the command exits 3. --force --reason "..." promotes anyway and records why.',
-    'With --data and --significance α, the candidate and the --against model are both scored on the same labeled texts (read with the ingest.* mapping, each model with its own threshold) and the comparison is a paired test instead of two single numbers: on accuracy (the default --metric) McNemar\'s exact test must give p < α with the candidate right on more of the texts where the two disagree; on f1, roc_auc, macro_f1 or log_loss the one-sided lower confidence bound of the gain (the lower end of the (1 − 2α) paired-bootstrap interval, compare.resamples resamples, compare.seed) must exceed --min-delta. A negative --min-delta turns the test into non-inferiority: the lower bound of the gain must stay above that margin, on any metric. A rejection prints the comparison table and exits 3.',
+    'The version then moves to --stage and/or gets --alias, unless the promotion gate rejects it: every --gate rule ("f1>=0.80"; ops >=, >, <=, <, ==) must hold, and with --against the candidate must beat that model by --min-delta on --metric (default: the first gate\'s metric; accuracy with --significance). A rejected version stays registered, tagged sentiops.gate=rejected with the reason, and the command exits 3. --force --reason "..." promotes anyway and records why.',
+    'With --data and --significance α, the candidate and the --against model are both scored on the same labeled texts (read as given with the ingest.* mapping; each model decides with its own stored threshold, as it serves) and the comparison is a one-sided paired test at level α instead of two single numbers: on accuracy (the default --metric with --significance) McNemar\'s exact one-sided test must give p = P(X ≥ c | b + c, ½) < α, where c counts the texts only the candidate gets right and b those only the reference gets right; on f1, roc_auc, macro_f1 or log_loss the one-sided (1 − α) lower confidence bound of the gain (the lower end of the (1 − 2α) paired-bootstrap interval: for α = 0.05, the 95% lower bound is the lower end of the 90% interval; compare.resamples resamples, compare.seed) must exceed --min-delta. A negative --min-delta turns the test into non-inferiority: the lower bound of the gain must stay above that margin, on any metric. The verdict line names the test used; a rejection prints the comparison table (its CI column is the two-sided compare.confidence interval) and exits 3. --set compare.resamples=5000 (or compare.seed) changes the bootstrap for this run.',
+    '--json prints {"status": "ok", "result": {name, version, uri, runId, stage, aliases, promoted, gate: {verdict, checks}}, "warnings": [...]}; a rejection prints {"status": "error", "error": {..., "data": {"result": ...}}}.',
     'Defaults come from the register section of params.yaml. The store is --tracking-uri, else MLFLOW_TRACKING_URI, else ./mlruns (MLflow\'s file layout; a real `mlflow ui --backend-store-uri ./mlruns` shows it).',
     EXIT_CODE_HELP,
   ].join('\n\n')
@@ -35,7 +37,8 @@ export default class Register extends BaseCommand<typeof Register> {
     'min-delta': Flags.string({description: 'required improvement over --against (register.min_delta); negative with --significance: non-inferiority margin (write --min-delta=-0.01)'}),
     data: Flags.string({description: 'labeled data both the candidate and --against are scored on for the paired test (register.data)'}),
     significance: Flags.string({description: 'significance level α of the paired test, e.g. 0.05 (register.significance; 0 = compare logged metrics)'}),
-    metric: Flags.string({description: 'metric compared with --against (default: the first --gate metric)'}),
+    metric: Flags.string({description: 'metric compared with --against (default: accuracy with --significance, else the first --gate metric)'}),
+    set: setFlag,
     force: Flags.boolean({description: 'promote even if the gate rejects (needs --reason)', default: false}),
     reason: Flags.string({description: 'why --force overrides the gate (recorded on the version)'}),
     'metrics-file': Flags.string({description: 'candidate metrics JSON (default with --model-dir: evaluate.metrics_file when it exists)'}),
@@ -44,7 +47,7 @@ export default class Register extends BaseCommand<typeof Register> {
   }
 
   async run(): Promise<RegisterResult> {
-    const {params} = await this.loadParams()
+    const {params} = await this.loadParams(this.flags.set)
     const defaults = params.register
     const f = this.flags
     const minDelta = f['min-delta'] === undefined ? defaults.min_delta : Number(f['min-delta'])
@@ -110,6 +113,6 @@ export default class Register extends BaseCommand<typeof Register> {
     }
     if (!data) throw new UsageError('--significance needs --data, the labeled texts both models are scored on')
     const cwd = process.cwd()
-    return {alpha, data: await loadEvaluationData(params, data, {cwd, reporter: this.reporter}), compare: params.compare, fallbackThreshold: fallbackThreshold(params)}
+    return {alpha, data: await loadEvaluationData(params, data, {cwd, reporter: this.reporter}), compare: params.compare}
   }
 }

@@ -8,6 +8,8 @@ export interface ModelSource {
   version?: string
   alias?: string
   stage?: string
+  /** The run that logged the model (registered models and runs:/ URIs). */
+  runId?: string
 }
 
 /** Resolves a bundle path or a models:/ / runs:/ URI (through the tracking store) and loads the bundle. */

@@ -101,12 +101,21 @@ describe('evaluate --model --data (real CLI)', () => {
     expect((await readdir(path.join(runDir, 'artifacts/reports'))).sort()).toEqual(['metrics.json', 'plots'])
   })
 
-  it('defaults --out to reports/eval-<bundle folder> and the data to the held-out split', async () => {
-    const r = run('evaluate', '--model', twin, '--no-track')
-    expect(r.code, r.stderr).toBe(0)
-    const metrics = JSON.parse(await readFile(path.join(cwd, 'reports/eval-twin/metrics.json'), 'utf8'))
-    const right = correctness(twin)
-    expect(metrics.accuracy).toBeCloseTo(right.filter(Boolean).length / right.length, 12)
+  it('defaults --out to reports/eval-<folder>-<path hash>: two bundles both named "model" get their own reports', async () => {
+    // good is <cwd>/models/model, shuffled <other>/models/model: the same folder name.
+    expect(path.basename(good)).toBe(path.basename(shuffled))
+    const first = json('evaluate', '--model', good, '--no-track')
+    const second = json('evaluate', '--model', shuffled, '--no-track')
+    expect(first.code, first.stderr).toBe(0)
+    expect(second.code, second.stderr).toBe(0)
+    const sha8 = (dir: string) => createHash('sha256').update(dir).digest('hex').slice(0, 8)
+    expect(first.body.result.outDir).toBe(path.join(cwd, 'reports', `eval-model-${sha8(good)}`))
+    expect(second.body.result.outDir).toBe(path.join(cwd, 'reports', `eval-model-${sha8(shuffled)}`))
+    for (const [model, out] of [[good, first.body.result.outDir], [shuffled, second.body.result.outDir]]) {
+      const metrics = JSON.parse(await readFile(path.join(out, 'metrics.json'), 'utf8'))
+      const right = correctness(model)
+      expect(metrics.accuracy).toBeCloseTo(right.filter(Boolean).length / right.length, 12)
+    }
   })
 
   it('names a class the model does not know in one line and exits 1', async () => {
@@ -201,14 +210,14 @@ describe('register --against --data --significance (real CLI)', () => {
     expect(gate(shuffled).code).toBe(0) // the first model: nothing to beat
     const r = gate(good)
     expect(r.code, r.stderr).toBe(0)
-    expect(r.stdout).toMatch(/ok {3}accuracy 0\.\d{4} vs 0\.\d{4} of models:\/gated@champion \(version 1\) on \d+ texts \(gain \+0\.\d{4}\): McNemar p = [\d.e-]+ \(only the candidate right on \d+ texts, only the reference on \d+\) < α = 0\.05/)
+    expect(r.stdout).toMatch(/ok {3}accuracy 0\.\d{4} vs 0\.\d{4} of models:\/gated@champion \(version 1\) on \d+ texts \(gain \+0\.\d{4}\): McNemar's exact one-sided test p = P\(X ≥ \d+ \| \d+, ½\) = [\d.e-]+ \(only the candidate right on \d+ texts, only the reference on \d+\) < α = 0\.05/)
     expect(r.stdout).toMatch(/^\s+accuracy\s+0\.\d{4}\s+0\.\d{4}\s+\+0\.\d{4}\s+\[\+0\.\d{4}, \+0\.\d{4}\]$/m)
   })
 
   it('refuses a challenger whose gain is noise: exit 3 with the figures, the version stays registered', () => {
     const r = gate(twin)
     expect(r.code).toBe(3)
-    expect(r.stderr).toMatch(/^Error: models:\/gated\/3 is registered but not promoted: gate against models:\/gated@champion \(version 2\) failed: accuracy .* McNemar p = [\d.]+ /m)
+    expect(r.stderr).toMatch(/^Error: models:\/gated\/3 is registered but not promoted: gate against models:\/gated@champion \(version 2\) failed: accuracy .* McNemar's exact one-sided test p = P\(X ≥ \d+ \| \d+, ½\) = [\d.]+ .* ≥ α = 0\.05: not significant$/m)
     expect(r.stdout).toMatch(/^\s+McNemar's exact test: \d+ texts only A got right, \d+ only B got right, p = /m)
     expect(r.stdout).toMatch(/^\s+log_loss \(lower is better\)/m)
     const versions = json('models', 'versions', 'gated').body.result.versions as Array<{version: string; tags: Record<string, string>; aliases: string[]}>
@@ -218,7 +227,7 @@ describe('register --against --data --significance (real CLI)', () => {
   it('non-inferiority: a negative --min-delta accepts the twin within the margin, and refuses the shuffled model', async () => {
     const ok = gate(twin, '--min-delta=-0.03')
     expect(ok.code, ok.stderr).toBe(0)
-    expect(ok.stdout).toMatch(/90% CI lower bound of the gain [+-]\d\.\d{4} > margin -0\.0300 \(non-inferiority at α = 0\.05\)/)
+    expect(ok.stdout).toMatch(/one-sided 95% lower bound of the gain \(lower end of the 90% paired-bootstrap interval\) [+-]\d\.\d{4} > margin -0\.0300 \(non-inferiority at α = 0\.05\)/)
     expect(await champion()).toBe('4')
     const bad = gate(shuffled, '--min-delta', '-0.03')
     expect(bad.code).toBe(3)
@@ -232,5 +241,94 @@ describe('register --against --data --significance (real CLI)', () => {
     const noSig = run('register', '--model-dir', good, '--name', 'gated', '--against', 'models:/gated@champion', '--data', DATA)
     expect(noSig.code).toBe(2)
     expect(noSig.stderr).toContain('--data is the data of the paired test: add --significance')
+  })
+})
+
+describe('review fixes (real CLI)', () => {
+  /** Per line of `file`, what `sentiops predict` says with this model. */
+  function predicted(model: string, file: string): Array<{label: string; probabilities: Record<string, number>}> {
+    const r = run('predict', '--model', model, '--input', file)
+    expect(r.code, r.stderr).toBe(0)
+    return r.stdout.trim().split('\n').map(l => JSON.parse(l))
+  }
+
+  it('pipeline evaluate scores at a numeric --set evaluate.threshold and warns that predict/serve keep the stored one', () => {
+    const out = ['--set', 'evaluate.metrics_file=reports/pipe/metrics.json', '--set', 'evaluate.plots_dir=reports/pipe/plots', '--no-track']
+    const r = json('evaluate', '--set', 'evaluate.threshold=0.9', ...out)
+    expect(r.code, r.stderr).toBe(0)
+    // Oracle: predict's P(positive) against 0.9, per test text.
+    const atNine = predicted(good, DATA).map((p, i) => (p.probabilities.positive > 0.9 ? 1 : 0) === testRows[i].label)
+    const atStored = correctness(good)
+    expect(atNine.filter(Boolean).length).not.toBe(atStored.filter(Boolean).length)
+    expect(r.body.result.metrics.accuracy).toBeCloseTo(atNine.filter(Boolean).length / atNine.length, 12)
+    expect(r.body.warnings.join('\n')).toMatch(/evaluate\.threshold = 0\.9: scored at 0\.9, but predict and serve decide at the model's stored threshold 0\.5; `sentiops train` \(or `sentiops repro`, .*\) stores the new one/)
+    // --model: the model as it serves; evaluate.threshold does not apply.
+    const asServed = json('evaluate', '--model', good, '--set', 'evaluate.threshold=0.9', '--out', 'reports/served', '--no-track')
+    expect(asServed.code, asServed.stderr).toBe(0)
+    expect(asServed.body.result.threshold).toBe(0.5)
+    expect(asServed.body.result.metrics.accuracy).toBeCloseTo(atStored.filter(Boolean).length / atStored.length, 12)
+  })
+
+  it('scores a golden set as given: duplicates kept, empty texts scored and counted', async () => {
+    const rows = [...testRows, ...testRows.slice(0, 7), {text: '', label: 1}]
+    await writeFile(path.join(cwd, 'golden.csv'), csv(rows))
+    const r = json('evaluate', '--model', good, '--data', 'golden.csv', '--out', 'reports/golden-dups', '--no-track')
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.body.result.rows).toBe(rows.length)
+    const right = predicted(good, 'golden.csv').map((p, i) => p.label === CLASSES[rows[i].label])
+    expect(right).toHaveLength(rows.length)
+    const metrics = JSON.parse(await readFile(path.join(cwd, 'reports/golden-dups/metrics.json'), 'utf8'))
+    expect(metrics.n_samples).toBe(rows.length)
+    expect(metrics.accuracy).toBeCloseTo(right.filter(Boolean).length / rows.length, 12)
+    expect(r.body.warnings).toContain(`golden.csv: 1 of ${rows.length} texts are empty; they are scored as given`)
+    const c = json('compare', good, twin, '--data', 'golden.csv')
+    expect(c.code, c.stderr).toBe(0)
+    expect(c.body.result.n).toBe(rows.length)
+  })
+
+  it('a label that maps to no class is an error naming the count and the first row, not a silent drop', async () => {
+    await writeFile(path.join(cwd, 'mapped.csv'), 'text,label\ngreat film,pos\nawful film,neg\nso so,meh\nfine,positive\nbad,meh\n')
+    const map = ['--set', 'ingest.label_map={pos: 1, neg: 0}']
+    const r = run('evaluate', '--model', good, '--data', 'mapped.csv', '--no-track', ...map)
+    expect(r.code).toBe(1)
+    expect(r.stderr).toMatch(/^Error: mapped\.csv: 2 of 5 rows have a label that maps to no class of negative, positive, first at mapped\.csv:4: "meh"$/m)
+    const c = run('compare', good, twin, '--data', 'mapped.csv', ...map)
+    expect(c.code).toBe(1)
+    expect(c.stderr).toContain('mapped.csv: 2 of 5 rows have a label that maps to no class')
+  })
+
+  it('without --data outside a pipeline directory, says to pass --data', async () => {
+    const elsewhere = await tempProject('sentiops-eval-nodata-')
+    const r = sentiops(['compare', good, twin], {cwd: elsewhere})
+    expect(r.code).toBe(1)
+    expect(r.stderr).toMatch(/^Error: no --data given and no held-out split at data\/raw\/test\.csv\n {2}hint: pass --data FILE/)
+    expect(r.stderr).not.toContain('sentiops ingest')
+  })
+
+  it('compare: --md names the data file, its md5 and n; --json has a stable ci and confidence next to ci95/ci90', async () => {
+    const md5 = createHash('md5').update(await readFile(path.join(cwd, DATA))).digest('hex')
+    const md = run('compare', good, twin, '--data', DATA, '--md')
+    expect(md.code, md.stderr).toBe(0)
+    expect(md.stdout.split('\n')[0]).toContain(`on \`${DATA}\` (md5 \`${md5}\`, ${testRows.length} texts)`)
+    const at95 = json('compare', good, twin, '--data', DATA).body.result
+    expect(at95.data).toEqual({source: DATA, md5, n: testRows.length})
+    expect(at95.deltas.accuracy).toMatchObject({ci: at95.deltas.accuracy.ci95, confidence: 0.95, resamples_used: 2000})
+    const at90 = json('compare', good, twin, '--data', DATA, '--set', 'compare.confidence=0.9').body.result
+    expect(at90.deltas.accuracy.ci).toEqual(at90.deltas.accuracy.ci90)
+    expect(at90.deltas.accuracy.confidence).toBe(0.9)
+  })
+
+  it('compare with one model: a one-line usage error, exit 2', () => {
+    const r = run('compare', good)
+    expect(r.code).toBe(2)
+    expect(r.stderr.split('\n')[0]).toBe(`Error: compare needs two models, A (the reference) and B (the challenger); got only '${good}'`)
+  })
+
+  it('register takes --set: compare.confidence and compare.resamples change the gate\'s table for this run', () => {
+    expect(run('register', '--model-dir', good, '--name', 'setgate', '--alias', 'champion').code).toBe(0)
+    const r = run('register', '--model-dir', twin, '--name', 'setgate', '--alias', 'champion', '--against', 'models:/setgate@champion', '--data', DATA, '--significance', '0.05', '--set', 'compare.confidence=0.9', '--set', 'compare.resamples=500')
+    expect(r.code, r.stderr).toBe(3)
+    expect(r.stdout).toMatch(/^\s+metric\s+A\s+B\s+delta \(B − A\)\s+90% CI$/m)
+    expect(r.stdout).toMatch(/paired bootstrap: 500 resamples/)
   })
 })

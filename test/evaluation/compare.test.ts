@@ -2,7 +2,7 @@ import {describe, expect, it} from 'vitest'
 import {computeMetrics, type EvaluationInput} from '../../src/core/evaluation/index.js'
 import {pairedBootstrapDeltas, percentileInterval, quantile} from '../../src/core/evaluation/bootstrap.js'
 import {compareScored} from '../../src/core/evaluation/compare.js'
-import {comparisonMarkdown} from '../../src/core/evaluation/compare-format.js'
+import {comparisonMarkdown, comparisonTable} from '../../src/core/evaluation/compare-format.js'
 import {mcnemar, mcnemarExactP} from '../../src/core/evaluation/mcnemar.js'
 import {scoreModel, weightedMetrics} from '../../src/core/evaluation/score.js'
 import {checkSignificance} from '../../src/core/tracking/gate.js'
@@ -55,7 +55,8 @@ describe("McNemar's exact test", () => {
   })
 
   it('counts the discordant texts: b = only A right, c = only B right', () => {
-    expect(mcnemar([1, 1, 0, 0, 1, 0], [1, 0, 1, 1, 1, 0])).toEqual({b: 1, c: 2, p: 1})
+    // One-sided: P(X ≥ 2 | 3, ½) = (3 + 1)/8.
+    expect(mcnemar([1, 1, 0, 0, 1, 0], [1, 0, 1, 1, 1, 0])).toEqual({b: 1, c: 2, p: 1, p_one_sided: 0.5})
   })
 })
 
@@ -102,8 +103,8 @@ describe('paired bootstrap', () => {
     const correct = y.map((_, i) => i % 3 !== 0)
     const a = scoreModel(binaryModel(y, correct))
     const {comparison} = compareScored(a, scoreModel(binaryModel(y, correct)), {resamples: 500, seed: 1, confidence: 0.95})
-    for (const d of Object.values(comparison.deltas)) expect([d.delta, ...d.ci95]).toEqual([0, 0, 0])
-    expect(comparison.mcnemar).toEqual({b: 0, c: 0, p: 1})
+    for (const d of Object.values(comparison.deltas)) expect([d.delta, ...d.ci95!]).toEqual([0, 0, 0])
+    expect(comparison.mcnemar).toEqual({b: 0, c: 0, p: 1, p_one_sided: 1})
   })
 
   it('A always right, B always wrong: accuracy delta −1 in every resample', () => {
@@ -111,7 +112,7 @@ describe('paired bootstrap', () => {
     const a = scoreModel(binaryModel(y, y.map(() => true)))
     const b = scoreModel(binaryModel(y, y.map(() => false)))
     const {comparison} = compareScored(a, b, {resamples: 300, seed: 7, confidence: 0.95})
-    expect(comparison.deltas.accuracy).toEqual({a: 1, b: 0, delta: -1, ci95: [-1, -1]})
+    expect(comparison.deltas.accuracy).toEqual({a: 1, b: 0, delta: -1, ci95: [-1, -1], ci: [-1, -1], confidence: 0.95, resamples_used: 300})
     expect(comparison.mcnemar.b).toBe(50)
     expect(comparison.mcnemar.p).toBeCloseTo(2 / 2 ** 50, 25)
   })
@@ -127,6 +128,40 @@ describe('paired bootstrap', () => {
     expect(share(1)).toBeCloseTo(0.25, 1)
     expect(share(-1) + share(0) + share(1)).toBe(1)
     expect(percentileInterval(deltas, 0.95)).toEqual([-1, 1])
+  })
+
+  it('a stable `ci` and `confidence` next to the key named after the confidence (ci90 at 0.90)', () => {
+    const y = Array.from({length: 60}, (_, i) => i % 2)
+    const a = scoreModel(binaryModel(y, y.map((_, i) => i % 4 !== 0)))
+    const b = scoreModel(binaryModel(y, y.map((_, i) => i % 5 !== 0)))
+    const {comparison} = compareScored(a, b, {resamples: 200, seed: 5, confidence: 0.9})
+    const d = comparison.deltas.accuracy
+    expect(d.confidence).toBe(0.9)
+    expect(d.ci).toEqual(d.ci90)
+    expect(d.ci).toEqual(percentileInterval(pairedBootstrapDeltas(a, b, {resamples: 200, seed: 5}).accuracy, 0.9))
+  })
+
+  it('counts the resamples that define each metric; below 90% the interval is not available, with the reason', () => {
+    // 4 texts, one positive: a resample misses it with probability (3/4)^4 ≈ 0.32, leaving roc_auc and f1
+    // undefined there, while accuracy is defined in every resample.
+    const y = [0, 0, 0, 1]
+    const a = scoreModel(binaryModel(y, [true, true, false, true]))
+    const b = scoreModel(binaryModel(y, [true, false, true, true]))
+    const samples = pairedBootstrapDeltas(a, b, {resamples: 1000, seed: 9})
+    const definedAuc = Array.from(samples.roc_auc).filter(Number.isFinite).length
+    expect(definedAuc / 1000).toBeGreaterThan(0.6)
+    expect(definedAuc / 1000).toBeLessThan(0.75)
+    const {comparison} = compareScored(a, b, {resamples: 1000, seed: 9, confidence: 0.95})
+    expect(comparison.deltas.accuracy).toMatchObject({resamples_used: 1000, ci: expect.any(Array)})
+    expect(comparison.deltas.roc_auc).toMatchObject({resamples_used: definedAuc, ci: null, ci95: null})
+    expect(comparison.deltas.roc_auc.ci_unavailable).toBe(`only ${definedAuc} of 1000 resamples define it (fewer than 90%; a resample with a single class leaves it undefined)`)
+    const lines = comparisonTable(comparison)
+    expect(lines.find(l => l.startsWith('roc_auc'))).toMatch(/ n\/a$/)
+    expect(lines).toContain(`roc_auc: no interval: only ${definedAuc} of 1000 resamples define it (fewer than 90%; a resample with a single class leaves it undefined)`)
+    // The gate does not pass on an interval it cannot compute, and says why.
+    const check = checkSignificance({against: 'models:/s@champion', metric: 'roc_auc', alpha: 0.05, minDelta: -0.5, result: compareScored(a, b, {resamples: 1000, seed: 9, confidence: 0.95})})
+    expect(check.passed).toBe(false)
+    expect(check.message).toContain('lower bound of the gain not available: only')
   })
 
   it('is reproducible with the same seed and differs with another', () => {
@@ -150,15 +185,28 @@ describe('significance gate (A = reference, B = candidate)', () => {
   const gate = (result: ReturnType<typeof pair>, alpha: number, minDelta: number, metric: 'accuracy' | 'f1' = 'accuracy') =>
     checkSignificance({against: 'models:/sentiment@champion', againstVersion: '1', metric, alpha, minDelta, result})
 
-  it('accuracy: promotes when McNemar p < α in the candidate\'s favour (b = 1, c = 9 → p = 0.0215)', () => {
+  it('accuracy: McNemar\'s one-sided exact test, p = P(X ≥ c | b + c, ½) < α (b = 1, c = 9 → 11/1024)', () => {
     const result = pair(100, 1, 9)
-    expect(result.comparison.mcnemar).toEqual({b: 1, c: 9, p: expect.closeTo(0.021484375, 12)})
+    // P(X ≥ 9 | 10, ½) = (C(10,9) + C(10,10)) / 2^10 = 11/1024; two-sided 2 · 11/1024.
+    expect(result.comparison.mcnemar).toEqual({b: 1, c: 9, p: expect.closeTo(22 / 1024, 12), p_one_sided: expect.closeTo(11 / 1024, 12)})
     expect(gate(result, 0.05, 0)).toMatchObject({passed: true, mode: 'superiority'})
+    // One-sided at α like the other metrics: 0.0107 < 0.02 passes (the two-sided p, 0.0215, would not).
+    const atTwoPercent = gate(result, 0.02, 0)
+    expect(atTwoPercent.passed).toBe(true)
+    expect(atTwoPercent.message).toContain("McNemar's exact one-sided test p = P(X ≥ 9 | 10, ½) = 0.0107 (only the candidate right on 9 texts, only the reference on 1) < α = 0.02")
     const strict = gate(result, 0.01, 0)
     expect(strict.passed).toBe(false)
-    expect(strict.message).toContain('McNemar p = 0.0215 (only the candidate right on 9 texts, only the reference on 1) ≥ α = 0.01: not significant')
-    // Significant, but in the reference's favour.
-    expect(gate(pair(100, 9, 1), 0.05, 0).passed).toBe(false)
+    expect(strict.message).toContain('= 0.0107 (only the candidate right on 9 texts, only the reference on 1) ≥ α = 0.01: not significant')
+    // b = 3, c = 12: (C(15,12) + C(15,13) + C(15,14) + C(15,15)) / 2^15 = 576/32768 = 0.017578125.
+    expect(pair(100, 3, 12).comparison.mcnemar.p_one_sided).toBeCloseTo(576 / 32768, 12)
+    // In the reference's favour: P(X ≥ 1 | 10, ½) = 1023/1024, far from significant.
+    const worse = gate(pair(100, 9, 1), 0.05, 0)
+    expect(worse.passed).toBe(false)
+    expect(worse.comparison!.mcnemar.p_one_sided).toBeCloseTo(1023 / 1024, 12)
+  })
+
+  it('states the bound as one-sided (1 − α) = the lower end of the (1 − 2α) interval', () => {
+    expect(gate(pair(200, 2, 40), 0.05, 0, 'f1').message).toMatch(/one-sided 95% lower bound of the gain \(lower end of the 90% paired-bootstrap interval\) \+0\.\d{4} > min-delta \+0\.0000 \(at α = 0\.05\)/)
   })
 
   it('non-inferiority: the (1 − 2α) lower bound of the gain must clear the margin', () => {
@@ -181,8 +229,9 @@ describe('significance gate (A = reference, B = candidate)', () => {
     expect(checkSignificance({against: 'models:/x@champion', metric: 'accuracy', alpha: 0.05, minDelta: 0})).toMatchObject({passed: true, message: 'no model at models:/x@champion yet: nothing to beat'})
   })
 
-  it('renders a Markdown table with one row per metric', () => {
-    const md = comparisonMarkdown(pair(100, 1, 9).comparison, {a: 'models:/s/1', b: 'models/model'}).split('\n')
+  it('renders a Markdown table with one row per metric, naming the data, its md5 and n', () => {
+    const md = comparisonMarkdown(pair(100, 1, 9).comparison, {a: 'models:/s/1', b: 'models/model'}, {source: 'golden.csv', md5: 'd41d8cd98f00b204e9800998ecf8427e'}).split('\n')
+    expect(md[0]).toBe('**A** = `models:/s/1`, **B** = `models/model` on `golden.csv` (md5 `d41d8cd98f00b204e9800998ecf8427e`, 100 texts)')
     expect(md).toContain('| metric | A | B | delta (B − A) | 95% CI |')
     expect(md.filter(l => /^\| (accuracy|f1|roc_auc|macro_f1|log_loss)/.test(l))).toHaveLength(5)
     // A right on 91 of 100 texts, B on 99.

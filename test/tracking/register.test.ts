@@ -34,7 +34,7 @@ async function candidate(metrics: Record<string, number>, marker = 'x'): Promise
 /** Significance-gate options on a tiny labeled set. */
 function paired(alpha: number, classNames = ['negative', 'positive']): SignificanceOptions {
   const data = {texts: ['a wonderful film', 'dull and far too long'], labels: [1, 0], classNames, source: 'tiny.csv', md5: '0'}
-  return {alpha, data, compare: {resamples: 100, seed: 1, confidence: 0.95}, fallbackThreshold: 0.5}
+  return {alpha, data, compare: {resamples: 100, seed: 1, confidence: 0.95}}
 }
 
 const register = (options: Omit<RegisterOptions, 'stores' | 'name'> & {name?: string}) =>
@@ -188,7 +188,7 @@ describe('significance gate on labeled data', () => {
     const error = await register({bundleDir: dir, alias: 'champion', against: 'models:/sentiment@champion', significance: paired(0.05)}).catch(e => e)
     expect(error).toBeInstanceOf(GateRejectedError)
     const check = error.data.result.gate.checks[0]
-    expect(check).toMatchObject({kind: 'significance', metric: 'accuracy', mode: 'superiority', gain: 0, lowerBound: 0, passed: false, comparison: {mcnemar: {b: 0, c: 0, p: 1}, n: 2}})
+    expect(check).toMatchObject({kind: 'significance', metric: 'accuracy', mode: 'superiority', gain: 0, lowerBound: 0, passed: false, comparison: {mcnemar: {b: 0, c: 0, p: 1, p_one_sided: 1}, n: 2}})
     const ok = await register({bundleDir: dir, alias: 'champion', against: 'models:/sentiment@champion', minDelta: -0.01, significance: paired(0.05)})
     expect(ok).toMatchObject({version: '3', aliases: ['champion'], gate: {verdict: 'passed'}})
   })

@@ -54,13 +54,19 @@ export async function loadParams(options: LoadParamsOptions = {}): Promise<Loade
     used = undefined
   }
   if (!isPlainObject(raw)) throw new ConfigError(`${displayName(file)}: the top level must be a mapping of stage sections`)
-  for (const [key, value] of envOverrides(options.env ?? process.env)) setAt(raw, key, value)
+  // Where each overridden key came from, so that an invalid value is blamed on the --set (or env) that gave it.
+  const origins = new Map<string, string>()
+  for (const [key, value, origin] of envOverrides(options.env ?? process.env)) {
+    setAt(raw, key, value)
+    origins.set(key, origin)
+  }
   for (const assignment of options.overrides ?? []) {
     const [key, value] = parseAssignment(assignment)
     setAt(raw, key, value)
+    origins.set(key, `--set ${redactUrls(assignment)}`)
   }
   warnings.push(...sectionTypoWarnings(raw, used ? displayName(used) : 'params'))
-  return {params: validateParams(raw, used ? displayName(used) : 'params'), file: used, warnings}
+  return {params: validateParams(raw, used ? displayName(used) : 'params', origins), file: used, warnings}
 }
 
 /**
@@ -77,12 +83,15 @@ function parsedParams(text: string, file: string): {value: unknown; warnings: st
   return {value: structuredClone(hit.parsed.value), warnings: [...hit.parsed.warnings]}
 }
 
-/** Validates a raw params object (filling defaults in place) and returns it typed. */
-export function validateParams(raw: Record<string, unknown>, source = 'params'): Params {
+/**
+ * Validates a raw params object (filling defaults in place) and returns it typed. `origins` maps overridden keys
+ * to the override that set them (`--set a.b=1`): an error in such a key names it instead of `source`.
+ */
+export function validateParams(raw: Record<string, unknown>, source = 'params', origins?: ReadonlyMap<string, string>): Params {
   const errors = validate(raw)
   // anyOf reports each failed branch first; the anyOf summary at the same path reads better.
   const first = errors.find(e => e.keyword === 'anyOf' && e.instancePath === errors[0]?.instancePath) ?? errors[0]
-  if (first) throw new ConfigError(`${source}: ${formatAjvError(first, raw)}`, {
+  if (first) throw new ConfigError(`${originOf(first, origins) ?? source}: ${formatAjvError(first, raw)}`, {
     data: {errors: errors.map(e => formatAjvError(e, raw))},
   })
   const params = raw as unknown as Params
@@ -186,8 +195,11 @@ export function envAssignments(env: NodeJS.ProcessEnv = process.env): string[] {
   return out.sort()
 }
 
-function envOverrides(env: NodeJS.ProcessEnv): Array<[string, unknown]> {
-  return envAssignments(env).map(assignment => parseAssignment(assignment, 'SENTIOPS__ environment'))
+function envOverrides(env: NodeJS.ProcessEnv): Array<[string, unknown, string]> {
+  return envAssignments(env).map(assignment => {
+    const [key, value] = parseAssignment(assignment, 'SENTIOPS__ environment')
+    return [key, value, `environment SENTIOPS__${key.split('.').join('__').toUpperCase()}`]
+  })
 }
 
 export function setAt(target: Record<string, unknown>, dotted: string, value: unknown): void {
@@ -231,8 +243,21 @@ function displayName(file: string): string {
   return rel && !rel.startsWith('..') ? rel : file
 }
 
+function errorKeyPath(e: ErrorObject): string {
+  return e.instancePath.split('/').filter(Boolean).map(s => s.replace(/~1/g, '/').replace(/~0/g, '~')).join('.')
+}
+
+/** The override that set the key in error (or a section holding it), the most recent one first. */
+function originOf(e: ErrorObject, origins: ReadonlyMap<string, string> | undefined): string | undefined {
+  if (!origins) return undefined
+  const extra = e.keyword === 'additionalProperties' ? (e.params as {additionalProperty: string}).additionalProperty : undefined
+  const at = [errorKeyPath(e), extra].filter(Boolean).join('.')
+  const hits = [...origins].filter(([key]) => key === at || at.startsWith(`${key}.`) || key.startsWith(`${at}.`))
+  return hits.at(-1)?.[1]
+}
+
 function formatAjvError(e: ErrorObject, root: unknown): string {
-  const keyPath = e.instancePath.split('/').filter(Boolean).map(s => s.replace(/~1/g, '/').replace(/~0/g, '~')).join('.')
+  const keyPath = errorKeyPath(e)
   const value = getAt(root, keyPath)
   const shown = JSON.stringify(value)
   const at = keyPath || '(top level)'
@@ -247,10 +272,40 @@ function formatAjvError(e: ErrorObject, root: unknown): string {
     case 'type':
       return `${at} = ${shown} must be ${(e.params as {type: string}).type === 'integer' ? 'a whole number' : `a ${(e.params as {type: string}).type}`}`
     case 'anyOf':
-      return `${at} = ${shown} is not allowed; use sqrt, log2 or a fraction in (0, 1]`
+      return `${at} = ${shown} is not allowed; use ${describeAnyOf(keyPath)}`
     default:
       return `${at} = ${shown} ${e.message ?? 'is not valid'}`
   }
+}
+
+interface SchemaBranch {
+  type?: string
+  enum?: unknown[]
+  minimum?: number
+  maximum?: number
+  exclusiveMinimum?: number
+  exclusiveMaximum?: number
+}
+
+/** What an anyOf key accepts, from its schema: `a number in [0, 1] or auto`, `sqrt, log2 or a number in (0, 1]`. */
+function describeAnyOf(keyPath: string): string {
+  const parts = keyPath.split('.')
+  const node = allowedKeys(parts.slice(0, -1).join('.'))[parts.at(-1)!] as {anyOf?: SchemaBranch[]} | undefined
+  const options = (node?.anyOf ?? []).flatMap(branch => {
+    if (branch.enum) return branch.enum.map(String)
+    if (branch.type === 'number' || branch.type === 'integer') {
+      const low = branch.exclusiveMinimum ?? branch.minimum
+      const high = branch.exclusiveMaximum ?? branch.maximum
+      const kind = branch.type === 'integer' ? 'a whole number' : 'a number'
+      if (low === undefined && high === undefined) return [kind]
+      if (high === undefined) return [`${kind} ${branch.exclusiveMinimum === undefined ? '≥' : '>'} ${low}`]
+      if (low === undefined) return [`${kind} ${branch.exclusiveMaximum === undefined ? '≤' : '<'} ${high}`]
+      return [`${kind} in ${branch.exclusiveMinimum === undefined ? '[' : '('}${low}, ${high}${branch.exclusiveMaximum === undefined ? ']' : ')'}`]
+    }
+    return branch.type ? [`a ${branch.type}`] : []
+  })
+  if (options.length === 0) return 'a value of the documented form'
+  return options.length === 1 ? options[0] : `${options.slice(0, -1).join(', ')} or ${options.at(-1)}`
 }
 
 function allowedKeys(keyPath: string): Record<string, unknown> {

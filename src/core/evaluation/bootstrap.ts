@@ -41,6 +41,26 @@ export function quantile(values: ArrayLike<number>, q: number): number {
   return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo)
 }
 
+/** Below this share of resamples where a metric is defined, its interval is reported as not available. */
+export const MIN_DEFINED_SHARE = 0.9
+
+/** How many resamples define the metric (a resample with one class only leaves roc_auc and f1 undefined). */
+export function definedCount(values: ArrayLike<number>): number {
+  let n = 0
+  for (let i = 0; i < values.length; i++) if (Number.isFinite(values[i])) n++
+  return n
+}
+
+/**
+ * Why an interval over these resamples is not reported, or undefined when it is: the quantiles of the defined
+ * resamples alone would describe a different sampling distribution when many are undefined.
+ */
+export function unavailableReason(values: ArrayLike<number>): string | undefined {
+  const used = definedCount(values)
+  if (values.length > 0 && used >= MIN_DEFINED_SHARE * values.length) return undefined
+  return `only ${used} of ${values.length} resamples define it (fewer than ${MIN_DEFINED_SHARE * 100}%; a resample with a single class leaves it undefined)`
+}
+
 /** The two-sided percentile interval at `confidence` (0.95 → the 2.5% and 97.5% quantiles). */
 export function percentileInterval(values: ArrayLike<number>, confidence: number): [number, number] {
   const tail = (1 - confidence) / 2

@@ -3,7 +3,7 @@
  * percentile interval, plus McNemar's exact test on per-text correctness.
  */
 import {BugError, DataError} from '../errors.js'
-import {pairedBootstrapDeltas, percentileInterval, quantile} from './bootstrap.js'
+import {definedCount, pairedBootstrapDeltas, percentileInterval, quantile, unavailableReason} from './bootstrap.js'
 import {mcnemar, type McNemarResult} from './mcnemar.js'
 import {COMPARED_METRICS, lowerIsBetter, weightedMetrics, type ComparedMetric, type ScoredModel} from './score.js'
 
@@ -15,8 +15,20 @@ export interface CompareOptions {
   confidence: number
 }
 
-/** `ci95` holds the interval at the configured confidence (`ci90` at 0.90, ...). */
-export type MetricDelta = {a: number; b: number; delta: number} & {[ci: `ci${number}`]: [number, number]}
+/**
+ * `ci` is the paired-bootstrap interval at `confidence`, also under the key `ci95` (`ci90` at 0.90, ...);
+ * null, with `ci_unavailable` saying why, when fewer than 90% of the resamples define the metric.
+ */
+export type MetricDelta = {
+  a: number
+  b: number
+  delta: number
+  ci: [number, number] | null
+  confidence: number
+  /** Resamples in which the metric is defined (out of `resamples`). */
+  resamples_used: number
+  ci_unavailable?: string
+} & {[ci: `ci${number}`]: [number, number] | null}
 
 export interface ModelComparison {
   /** Texts both models were scored on. */
@@ -51,7 +63,7 @@ export function compareScored(a: ScoredModel, b: ScoredModel, options: CompareOp
   const pointB = weightedMetrics(b)
   const samples = pairedBootstrapDeltas(a, b, options)
   const key = ciKey(options.confidence)
-  const deltas = Object.fromEntries(COMPARED_METRICS.map(m => [m, {a: pointA[m], b: pointB[m], delta: pointB[m] - pointA[m], [key]: percentileInterval(samples[m], options.confidence)}])) as Record<ComparedMetric, MetricDelta>
+  const deltas = Object.fromEntries(COMPARED_METRICS.map(m => [m, metricDelta(pointA[m], pointB[m], samples[m], options.confidence)])) as Record<ComparedMetric, MetricDelta>
   const test = mcnemar(a.correct, b.correct)
   return {
     comparison: {n: a.n, deltas, mcnemar_p: test.p, mcnemar: test, resamples: options.resamples, seed: options.seed, confidence: options.confidence, ci_key: key},
@@ -59,13 +71,21 @@ export function compareScored(a: ScoredModel, b: ScoredModel, options: CompareOp
   }
 }
 
+function metricDelta(a: number, b: number, samples: Float64Array, confidence: number): MetricDelta {
+  const unavailable = unavailableReason(samples)
+  const ci = unavailable ? null : percentileInterval(samples, confidence)
+  return {a, b, delta: b - a, [ciKey(confidence)]: ci, ci, confidence, resamples_used: definedCount(samples), ...(unavailable ? {ci_unavailable: unavailable} : {})} as MetricDelta
+}
+
 /**
  * How much better B is than A on `metric` (positive = better, whatever the metric's direction), and the
  * one-sided lower confidence bound of that gain at level `alpha`: the α-quantile of the resampled gains, i.e. the
- * lower end of the two-sided (1 − 2α) percentile interval.
+ * lower end of the two-sided (1 − 2α) percentile interval. NaN, with the reason, when too few resamples define it.
  */
-export function gainBound(result: ComparisonWithSamples, metric: ComparedMetric, alpha: number): {gain: number; lower: number} {
+export function gainBound(result: ComparisonWithSamples, metric: ComparedMetric, alpha: number): {gain: number; lower: number; unavailable?: string} {
   const d = result.comparison.deltas[metric].delta
   const s = result.samples[metric]
+  const unavailable = unavailableReason(s)
+  if (unavailable) return {gain: lowerIsBetter(metric) ? -d : d, lower: Number.NaN, unavailable}
   return lowerIsBetter(metric) ? {gain: -d, lower: -quantile(s, 1 - alpha)} : {gain: d, lower: quantile(s, alpha)}
 }

@@ -15,9 +15,16 @@ export interface LabeledSet {
   source: string
   /** md5 of the data file (or of the rows when they came from several sources). */
   md5: string
+  /** Texts that are empty or blank (scored as given). */
+  emptyTexts?: number
 }
 
 const BATCH = 4096
+
+/** The threshold `bundle` decides with in predict and serve: its stored one (two classes), else 0.5 (the most probable class). */
+export function servingThreshold(bundle: Bundle): number {
+  return bundle.meta.classNames.length === 2 ? (bundle.meta.threshold ?? 0.5) : 0.5
+}
 
 /** Class probabilities, row-major n × k in the bundle's class order, predicted through bundle.predict. */
 export function bundleProbabilities(bundle: Bundle, texts: readonly string[], reporter?: Reporter, label = 'evaluate'): Float64Array {
@@ -34,9 +41,10 @@ export function bundleProbabilities(bundle: Bundle, texts: readonly string[], re
 
 /**
  * The evaluation input of `bundle` on `data`: labels re-indexed to the bundle's classes by name, and the
- * bundle's own threshold (else `fallbackThreshold`), so every model decides as it does when serving.
+ * bundle's own stored threshold (0.5, the most probable class, when it stores none), so every model decides
+ * exactly as it does in predict and serve.
  */
-export function bundleEvaluationInput(bundle: Bundle, data: LabeledSet, fallbackThreshold: number, reporter?: Reporter): EvaluationInput {
+export function bundleEvaluationInput(bundle: Bundle, data: LabeledSet, reporter?: Reporter): EvaluationInput {
   const classNames = bundle.meta.classNames
   const toBundle = data.classNames.map(name => classNames.indexOf(name))
   const unknown = data.classNames.filter((_, c) => toBundle[c] < 0)
@@ -46,17 +54,17 @@ export function bundleEvaluationInput(bundle: Bundle, data: LabeledSet, fallback
     })
   }
   const yTrue = Int32Array.from(data.labels, label => toBundle[label])
-  return {yTrue, proba: bundleProbabilities(bundle, data.texts, reporter), nClasses: classNames.length, classNames, threshold: bundle.meta.threshold ?? fallbackThreshold}
+  return {yTrue, proba: bundleProbabilities(bundle, data.texts, reporter), nClasses: classNames.length, classNames, threshold: servingThreshold(bundle)}
 }
 
 /** Scores both bundles on the same texts and compares them (A = reference, B = challenger). */
-export function compareBundles(a: Bundle, b: Bundle, data: LabeledSet, fallbackThreshold: number, options: CompareOptions, reporter?: Reporter): ComparisonWithSamples {
+export function compareBundles(a: Bundle, b: Bundle, data: LabeledSet, options: CompareOptions, reporter?: Reporter): ComparisonWithSamples {
   const ca = a.meta.classNames
   const cb = b.meta.classNames
   if (ca.length !== cb.length || ca.some((name, i) => name !== cb[i])) {
     throw new DataError(`the two models predict different classes (${ca.join(', ')} vs ${cb.join(', ')}): they cannot be compared text by text`)
   }
-  const scoredA = scoreModel(bundleEvaluationInput(a, data, fallbackThreshold, reporter))
-  const scoredB = scoreModel(bundleEvaluationInput(b, data, fallbackThreshold, reporter))
+  const scoredA = scoreModel(bundleEvaluationInput(a, data, reporter))
+  const scoredB = scoreModel(bundleEvaluationInput(b, data, reporter))
   return compareScored(scoredA, scoredB, options)
 }

@@ -1,13 +1,13 @@
 import type {Params} from '../config/params.js'
 import type {ModelComparison} from '../evaluation/compare.js'
-import {compareBundles} from '../evaluation/score-bundle.js'
+import {compareBundles, servingThreshold} from '../evaluation/score-bundle.js'
 import {openModel} from '../model-source.js'
 import type {Reporter} from '../reporter.js'
-import {fallbackThreshold, loadEvaluationData} from './evaluate.js'
+import {loadEvaluationData} from './evaluate.js'
 
 export interface CompareResult extends ModelComparison {
   models: {a: ComparedModel; b: ComparedModel}
-  data: {source: string; md5: string}
+  data: {source: string; md5: string; n: number}
 }
 
 export interface ComparedModel {
@@ -15,7 +15,7 @@ export interface ComparedModel {
   dir: string
   name?: string
   version?: string
-  /** The decision threshold the model predicts with (its own, else evaluate.threshold). */
+  /** The decision threshold the model predicts with in predict and serve (its stored one, else 0.5). */
   threshold: number
 }
 
@@ -25,10 +25,9 @@ export async function runCompare(params: Params, opts: {a: string; b: string; da
   const a = await open(opts.a)
   const b = await open(opts.b)
   const data = await loadEvaluationData(params, opts.data, opts)
-  const fallback = fallbackThreshold(params)
-  const {comparison} = compareBundles(a.bundle, b.bundle, data, fallback, params.compare, opts.reporter)
+  const {comparison} = compareBundles(a.bundle, b.bundle, data, params.compare, opts.reporter)
   const describe = ({source, bundle}: typeof a): ComparedModel => ({
-    uri: source.uri, dir: source.dir, ...(source.name ? {name: source.name, version: source.version} : {}), threshold: bundle.meta.threshold ?? fallback,
+    uri: source.uri, dir: source.dir, ...(source.name ? {name: source.name, version: source.version} : {}), threshold: servingThreshold(bundle),
   })
-  return {...comparison, models: {a: describe(a), b: describe(b)}, data: {source: data.source, md5: data.md5}}
+  return {...comparison, models: {a: describe(a), b: describe(b)}, data: {source: data.source, md5: data.md5, n: data.texts.length}}
 }

@@ -1,14 +1,14 @@
 import {createHash} from 'node:crypto'
-import {readFile, stat} from 'node:fs/promises'
+import {readFile} from 'node:fs/promises'
 import path from 'node:path'
 import type {Params} from '../config/params.js'
 import {loadBundle, type Bundle} from '../bundle/index.js'
-import {loadLabeledData, readSplit} from '../data/index.js'
+import {readSplit} from '../data/index.js'
+import {readLabeledForScoring} from '../data/scoring-input.js'
 import {DataError} from '../errors.js'
 import {writeEvaluationReports, type Metrics} from '../evaluation/index.js'
-import {bundleEvaluationInput, bundleProbabilities, type LabeledSet} from '../evaluation/score-bundle.js'
+import {bundleEvaluationInput, bundleProbabilities, servingThreshold, type LabeledSet} from '../evaluation/score-bundle.js'
 import {openModel, type ModelSource} from '../model-source.js'
-import {redactUrls} from '../redact.js'
 import type {Reporter} from '../reporter.js'
 import type {RunHandle} from '../tracking/index.js'
 import {stagePaths} from './paths.js'
@@ -37,7 +37,7 @@ export async function runEvaluate(params: Params, opts: {cwd: string; reporter: 
   const proba = bundleProbabilities(bundle, rows.map(r => r.text), opts.reporter)
   const featureImportances = bundle.featureImportances(20)
   const report = await writeEvaluationReports(
-    {yTrue: Int32Array.from(rows, r => r.label), proba, nClasses: classNames.length, classNames, threshold: decisionThreshold(bundle, params)},
+    {yTrue: Int32Array.from(rows, r => r.label), proba, nClasses: classNames.length, classNames, threshold: pipelineThreshold(bundle, params, opts.reporter)},
     {metricsFile: paths.metricsFile, plotsDir: paths.plotsDir},
   )
   return {
@@ -51,43 +51,46 @@ export async function runEvaluate(params: Params, opts: {cwd: string; reporter: 
   }
 }
 
-/** The bundle's own threshold (train stores it; evaluate.threshold auto), else the numeric evaluate.threshold. */
-export function decisionThreshold(bundle: Bundle, params: Params): number {
-  if (bundle.meta.threshold !== undefined) return bundle.meta.threshold
-  return fallbackThreshold(params)
-}
-
-/** The threshold of a bundle that stores none. */
-export function fallbackThreshold(params: Params): number {
-  return typeof params.evaluate.threshold === 'number' ? params.evaluate.threshold : 0.5
+/**
+ * The threshold the pipeline's evaluate scores at: a numeric evaluate.threshold as given (--set included), 'auto'
+ * the one train chose and stored. predict and serve decide at the bundle's stored value: when the two differ,
+ * a warning says so and how to store the new one.
+ */
+export function pipelineThreshold(bundle: Bundle, params: Params, reporter: Reporter): number {
+  const stored = servingThreshold(bundle)
+  const wanted = params.evaluate.threshold
+  if (typeof wanted !== 'number') return stored
+  if (bundle.meta.classNames.length === 2 && Math.abs(wanted - stored) > 1e-12) {
+    reporter.warn(
+      `evaluate.threshold = ${wanted}: scored at ${wanted}, but predict and serve decide at the model's stored threshold ${stored}; ` +
+        '`sentiops train` (or `sentiops repro`, which retrains because evaluate.threshold is a train param) stores the new one',
+    )
+  }
+  return wanted
 }
 
 /**
- * Labeled data to score models on: `data` read with the ingest mapping (columns, label_map, class_names, format;
- * any form ingest.source takes), or, without it, the pipeline's held-out split (data/raw/test.csv).
+ * Labeled data to score models on: `data` read as given with the ingest mapping (data/scoring-input.ts; any form
+ * ingest.source takes), or, without it, the pipeline's held-out split (data/raw/test.csv).
  */
 export async function loadEvaluationData(params: Params, data: string | undefined, opts: {cwd: string; reporter: Reporter}): Promise<LabeledSet> {
-  const classNames = [...params.ingest.class_names]
-  if (data === undefined) {
-    const file = stagePaths(params, opts.cwd).rawTest
-    const rows = await readSplit(file)
-    if (rows.length === 0) throw new DataError(`${file} has no rows to evaluate on`)
-    return {texts: rows.map(r => r.text), labels: rows.map(r => r.label), classNames, source: path.relative(opts.cwd, file) || file, md5: await fileMd5(file)}
-  }
-  const {texts, labels} = await loadLabeledData({...params.ingest, source: data, test_source: ''}, {cwd: opts.cwd, reporter: opts.reporter})
-  const local = path.resolve(opts.cwd, data)
-  const isFile = !/^[a-z][\w+.-]*:/i.test(data) && (await stat(local).catch(() => undefined))?.isFile()
-  return {texts, labels, classNames, source: redactUrls(data), md5: isFile ? await fileMd5(local) : rowsMd5(texts, labels)}
+  if (data !== undefined) return readLabeledForScoring(data, params.ingest, opts)
+  const file = stagePaths(params, opts.cwd).rawTest
+  const shown = path.relative(opts.cwd, file) || file
+  const rows = await readSplit(file).catch((error: unknown) => {
+    if (!(error instanceof DataError && /no such file/.test(error.message))) throw error
+    throw new DataError(`no --data given and no held-out split at ${shown}`, {
+      suggestions: ['pass --data FILE (a labeled file, glob, URL or s3:// URI)', 'or, in a pipeline directory, run the pipeline first (`sentiops repro`)'],
+      data: {file},
+    })
+  })
+  if (rows.length === 0) throw new DataError(`${file} has no rows to evaluate on`)
+  const texts = rows.map(r => r.text)
+  return {texts, labels: rows.map(r => r.label), classNames: [...params.ingest.class_names], source: shown, md5: await fileMd5(file), emptyTexts: 0}
 }
 
 async function fileMd5(file: string): Promise<string> {
   return createHash('md5').update(await readFile(file)).digest('hex')
-}
-
-function rowsMd5(texts: readonly string[], labels: readonly number[]): string {
-  const hash = createHash('md5')
-  texts.forEach((text, i) => hash.update(`${labels[i]}\t${text}\n`))
-  return hash.digest('hex')
 }
 
 export interface EvaluateModelResult extends Omit<EvaluateResult, 'featureImportances'> {
@@ -99,7 +102,8 @@ export interface EvaluateModelResult extends Omit<EvaluateResult, 'featureImport
 
 /**
  * `evaluate --model/--data`: any bundle or registered model on any labeled data, with the pipeline's metrics,
- * plots and report, written to `out` (default reports/eval-<name>).
+ * plots and report, written to `out` (default reports/eval-<reportName>). The model decides with its own
+ * stored threshold, as it does in predict and serve.
  */
 export async function runEvaluateModel(
   params: Params,
@@ -109,7 +113,7 @@ export async function runEvaluateModel(
   const {bundle, source} = await openModel(opts.model ?? params.train.model_dir, {cwd: opts.cwd, reporter: opts.reporter, trackingUri: opts.trackingUri})
   const data = await loadEvaluationData(params, opts.data, opts)
   const outDir = path.resolve(opts.cwd, opts.out ?? path.join('reports', `eval-${reportName(source)}`))
-  const input = bundleEvaluationInput(bundle, data, fallbackThreshold(params), opts.reporter)
+  const input = bundleEvaluationInput(bundle, data, opts.reporter)
   const report = await writeEvaluationReports(input, {metricsFile: path.join(outDir, 'metrics.json'), plotsDir: path.join(outDir, 'plots')})
   return {
     metrics: report.metrics,
@@ -125,9 +129,12 @@ export async function runEvaluateModel(
   }
 }
 
-/** `sentiment-v3` for a registered model, else the bundle folder's name. */
-function reportName(source: ModelSource): string {
-  const name = source.name ? `${source.name}-v${source.version}` : path.basename(source.dir)
+/**
+ * `sentiment-v3` for a registered model; for a bundle directory its folder name and a short hash of its absolute
+ * path, so that models/model and ../other/models/model get different reports.
+ */
+export function reportName(source: ModelSource): string {
+  const name = source.name ? `${source.name}-v${source.version}` : `${path.basename(source.dir)}-${createHash('sha256').update(path.resolve(source.dir)).digest('hex').slice(0, 8)}`
   return name.replaceAll(/[^\w.-]+/g, '_')
 }
 
@@ -137,12 +144,11 @@ function reportName(source: ModelSource): string {
  */
 export async function logModelEvaluation(run: RunHandle, result: EvaluateModelResult): Promise<void> {
   const {model, data} = result
-  const runId = (model as ModelSource & {runId?: string}).runId
   await run.setTags({
     'sentiops.stage': 'evaluate',
     'sentiops.model.uri': model.uri,
     ...(model.name ? {'sentiops.model.name': model.name, 'sentiops.model.version': String(model.version)} : {}),
-    ...(runId ? {'sentiops.model.run_id': runId} : {}),
+    ...(model.runId ? {'sentiops.model.run_id': model.runId} : {}),
     'sentiops.data.source': data.source,
     'sentiops.data.md5': data.md5,
   })

@@ -5,7 +5,7 @@
  */
 import {UsageError} from '../errors.js'
 import {gainBound, type ComparisonWithSamples, type ModelComparison} from '../evaluation/compare.js'
-import {comparisonTable} from '../evaluation/compare-format.js'
+import {comparisonTable, num, pValue, signed} from '../evaluation/compare-format.js'
 import {COMPARED_METRICS, lowerIsBetter, type ComparedMetric} from '../evaluation/score.js'
 
 export const GATE_OPS = ['>=', '<=', '==', '>', '<'] as const
@@ -79,7 +79,7 @@ export interface SignificanceCheck {
   mode: 'superiority' | 'non-inferiority'
   /** Candidate minus reference in the better direction (for log_loss: reference − candidate). */
   gain?: number
-  /** One-sided lower confidence bound of the gain at level α (the lower end of the (1 − 2α) percentile interval). */
+  /** One-sided (1 − α) lower confidence bound of the gain (the lower end of the (1 − 2α) percentile interval); NaN when not available. */
   lowerBound?: number
   /** A = the reference, B = the candidate. */
   comparison?: ModelComparison
@@ -144,10 +144,11 @@ export function isComparedMetric(metric: string): metric is ComparedMetric {
 }
 
 /**
- * The gate that is not fooled by noise. With gain = how much better the candidate is (B − A; A − B for log_loss)
- * and L its one-sided lower confidence bound at level α from the paired bootstrap:
- * - superiority (min_delta ≥ 0): on accuracy, McNemar's exact test must give p < α with the candidate right on
- *   more of the texts where the two disagree (and L > min_delta when min_delta > 0); on the other metrics L > min_delta;
+ * The gate that is not fooled by noise: one-sided tests at level α, all of them. With gain = how much better the
+ * candidate is (B − A; A − B for log_loss) and L its one-sided (1 − α) lower confidence bound from the paired
+ * bootstrap (the lower end of the two-sided (1 − 2α) percentile interval):
+ * - superiority (min_delta ≥ 0): on accuracy, McNemar's exact one-sided test, p = P(X ≥ c | b + c, 1/2) < α
+ *   (and L > min_delta when min_delta > 0); on the other metrics L > min_delta;
  * - non-inferiority (min_delta < 0): L > min_delta, i.e. the candidate is at most |min_delta| worse, at level α.
  */
 export function checkSignificance(input: SignificanceInput): SignificanceCheck {
@@ -156,45 +157,35 @@ export function checkSignificance(input: SignificanceInput): SignificanceCheck {
   const base = {kind: 'significance' as const, against, againstVersion, metric, alpha, minDelta, mode}
   if (!result) return {...base, passed: true, message: `no model at ${against} yet: nothing to beat`, figures: []}
   const {comparison} = result
-  const {gain, lower} = gainBound(result, metric, alpha)
-  const {b, c, p} = comparison.mcnemar
+  const {gain, lower, unavailable} = gainBound(result, metric, alpha)
+  const {b, c, p_one_sided: p} = comparison.mcnemar
   const refLabel = `${against}${againstVersion ? ` (version ${againstVersion})` : ''}`
-  const level = `${Number(((1 - 2 * alpha) * 100).toFixed(4))}% CI`
+  const pct = (x: number) => `${Number((x * 100).toFixed(4))}%`
   const d = comparison.deltas[metric]
   const direction = lowerIsBetter(metric) ? ', lower is better' : ''
-  const head = `${metric} ${fmt4(d.b)} vs ${fmt4(d.a)} of ${refLabel} on ${comparison.n} texts (gain ${signed(gain)}${direction}`
-  const bound = `${level} lower bound of the gain ${signed(lower)}`
-  const mcnemarText = `McNemar p = ${fmtP(p)} (only the candidate right on ${c} texts, only the reference on ${b})`
+  const head = `${metric} ${num(d.b)} vs ${num(d.a)} of ${refLabel} on ${comparison.n} texts (gain ${signed(gain)}${direction}`
+  const bound = unavailable
+    ? `one-sided ${pct(1 - alpha)} lower bound of the gain not available: ${unavailable}`
+    : `one-sided ${pct(1 - alpha)} lower bound of the gain (lower end of the ${pct(1 - 2 * alpha)} paired-bootstrap interval) ${signed(lower)}`
   const boundOk = lower > minDelta
+  const versus = (what: string) => (unavailable ? '' : ` ${boundOk ? '>' : '≤'} ${what} ${signed(minDelta)}`)
   let passed: boolean
   let why: string
   if (mode === 'non-inferiority') {
     passed = boundOk
-    why = `${bound} ${boundOk ? '>' : '≤'} margin ${signed(minDelta)} (non-inferiority at α = ${alpha})`
+    why = `${bound}${versus('margin')} (non-inferiority at α = ${alpha})`
   } else if (metric === 'accuracy') {
-    const mcnemarOk = p < alpha && c > b
+    const mcnemarOk = p < alpha
     passed = mcnemarOk && (minDelta === 0 || boundOk)
-    why = `${mcnemarText}${mcnemarOk ? ` < α = ${alpha}` : c > b ? ` ≥ α = ${alpha}: not significant` : ': the candidate is not the more accurate one'}`
-    if (minDelta > 0) why += `; ${bound} ${boundOk ? '>' : '≤'} min-delta ${signed(minDelta)}`
+    why = `McNemar's exact one-sided test p = P(X ≥ ${c} | ${b + c}, ½) = ${pValue(p)} (only the candidate right on ${c} texts, only the reference on ${b}) ${mcnemarOk ? '<' : '≥'} α = ${alpha}${mcnemarOk ? '' : ': not significant'}`
+    if (minDelta > 0) why += `; ${bound}${versus('min-delta')}`
   } else {
     passed = boundOk
-    why = `${bound} ${boundOk ? '>' : '≤'} min-delta ${signed(minDelta)} (one-sided at α = ${alpha})`
+    why = `${bound}${versus('min-delta')} (at α = ${alpha})`
   }
   const message = passed ? `${head}): ${why}` : `gate against ${refLabel} failed: ${head}): ${why}`
   const figures = ['A = the reference, B = the candidate', ...comparisonTable(comparison)]
   return {...base, gain, lowerBound: lower, comparison, passed, message, figures}
-}
-
-function fmt4(n: number): string {
-  return Number.isFinite(n) ? n.toFixed(4) : 'n/a'
-}
-
-function signed(n: number): string {
-  return Number.isFinite(n) ? `${n >= 0 ? '+' : ''}${n.toFixed(4)}` : 'n/a'
-}
-
-function fmtP(p: number): string {
-  return p < 1e-4 ? p.toExponential(2) : String(Number(p.toPrecision(3)))
 }
 
 /** A rule whose operator is < or <= means "lower is better" (losses, error rates). */

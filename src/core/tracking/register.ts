@@ -74,8 +74,6 @@ export interface SignificanceOptions {
   alpha: number
   data: LabeledSet
   compare: CompareOptions
-  /** Decision threshold of a bundle that stores none (evaluate.threshold). */
-  fallbackThreshold: number
 }
 
 export type GateVerdict = 'none' | 'passed' | 'rejected' | 'forced'
@@ -216,17 +214,22 @@ function requireMetrics(plan: Plan, metrics: Record<string, number>, run?: Run):
   })
 }
 
-/** The reference model's metric; undefined when nothing holds that alias/stage yet (the first model passes). */
-async function referenceMetric(stores: Stores, against: string, metric: string): Promise<{version: string; value: number} | undefined> {
+/** The version holding the --against alias or stage; undefined when nothing holds it yet (the first model passes). */
+async function referenceVersion(stores: Stores, against: string): Promise<ModelVersion | undefined> {
   const ref = parseModelUri(against)
   if (ref.kind === 'path' || ref.kind === 'run') return undefined
-  let version: ModelVersion
   try {
-    version = await findVersion(stores, ref)
+    return await findVersion(stores, ref)
   } catch (error) {
     if (isNotFound(error)) return undefined
     throw error
   }
+}
+
+/** The reference model's logged metric; undefined when nothing holds that alias/stage yet. */
+async function referenceMetric(stores: Stores, against: string, metric: string): Promise<{version: string; value: number} | undefined> {
+  const version = await referenceVersion(stores, against)
+  if (!version) return undefined
   if (!version.runId) throw new UserError(`${against} (version ${version.version}) has no run, so its '${metric}' is unknown: compare against another model or drop --against`)
   const run = await stores.tracking.getRun(version.runId)
   const value = run.data.metrics[metric]
@@ -237,19 +240,12 @@ async function referenceMetric(stores: Stores, against: string, metric: string):
 }
 
 /**
- * The reference (A) and the candidate (B) scored on the same texts; undefined when nothing holds the reference
- * yet. Both bundles are read before anything is written.
+ * The reference (A) and the candidate (B) scored on the same texts, each with its own stored threshold (as it
+ * serves); undefined when nothing holds the reference yet. Both bundles are read before anything is written.
  */
 async function pairedComparison(options: RegisterOptions, plan: Plan, sig: SignificanceOptions, candidateRun: Run | undefined, reporter: Reporter): Promise<{version: string; result: ComparisonWithSamples} | undefined> {
-  const ref = parseModelUri(plan.against!)
-  if (ref.kind === 'path' || ref.kind === 'run') return undefined
-  let version: ModelVersion
-  try {
-    version = await findVersion(options.stores, ref)
-  } catch (error) {
-    if (isNotFound(error)) return undefined
-    throw error
-  }
+  const version = await referenceVersion(options.stores, plan.against!)
+  if (!version) return undefined
   const cwd = options.cwd ?? process.cwd()
   const resolveOptions = {cwd, env: options.env}
   const referenceDir = (await resolveModel(formatModelUri({kind: 'version', name: version.name, version: version.version}), options.stores, resolveOptions)).dir
@@ -257,7 +253,7 @@ async function pairedComparison(options: RegisterOptions, plan: Plan, sig: Signi
     ? (await resolveModel(formatModelUri({kind: 'run', runId: candidateRun.info.runId, path: plan.artifactPath}), options.stores, resolveOptions)).dir
     : path.resolve(cwd, options.bundleDir!)
   reporter.info(`scoring the candidate and ${plan.against} (version ${version.version}) on ${sig.data.texts.length} texts of ${sig.data.source}`)
-  const result = compareBundles(await loadBundle(referenceDir), await loadBundle(candidateDir), sig.data, sig.fallbackThreshold, sig.compare, reporter)
+  const result = compareBundles(await loadBundle(referenceDir), await loadBundle(candidateDir), sig.data, sig.compare, reporter)
   return {version: version.version, result}
 }
 
