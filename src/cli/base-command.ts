@@ -113,7 +113,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 /** oclif's parse errors span several lines ("The following error occurred:", "See more help with --help"): keep the substance on one line. */
 export function oneLine(message: string): string {
   const lines = message.split('\n').map(l => l.trim()).filter(l => l && !/^The following errors? occurred:?$/i.test(l) && !/^See more help with --help$/i.test(l))
-  return lines.join('; ') || message.trim()
+  // "Missing 1 required arg:" + "b  challenger model" reads as one clause: join after a colon with a space.
+  return lines.reduce((out, l) => (out === '' ? l : out + (out.endsWith(':') ? ' ' : '; ') + l), '').replace(/\s{2,}/g, ' ') || message.trim()
 }
 
 /** Maps any error to the documented exit codes: ours carry one; oclif parse errors are usage (2); the rest are bugs. */

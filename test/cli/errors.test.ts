@@ -102,6 +102,12 @@ describe('bad input through the real CLI', () => {
     expect(out).toMatchObject({status: 'error', error: {code: 'CONFIG_INVALID', exitCode: 1}})
   })
 
+  it('a missing argument: oclif\'s two-line message becomes one readable clause, exit 2', () => {
+    const r = sentiops(['models', 'show'], {cwd: project})
+    expect(r.code).toBe(2)
+    expect(oneLine(r.stderr)).toBe('Error: Missing 1 required arg: name registered model name')
+  })
+
   it('--verbose adds the stack trace', () => {
     const r = sentiops(['train', '--set', 'train.lr.C=-1', '--verbose'], {cwd: project})
     expect(r.stderr).toMatch(/\n\s+at .+/)
