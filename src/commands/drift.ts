@@ -22,7 +22,7 @@ ${EXIT_CODE_HELP}`
   ]
   static override flags = {
     model: Flags.string({description: 'bundle directory or models:/name@alias, models:/name/Stage, models:/name/3, runs:/id/model (default: train.model_dir)', env: 'SENTIOPS_MODEL'}),
-    data: Flags.string({description: 'file of texts (CSV/TSV/JSON/JSONL, read like ingest.source; labels optional)', required: true}),
+    data: Flags.string({description: 'texts to check: a file (CSV/TSV/JSON/JSONL), glob, URL or s3:// URI, read like ingest.source; labels optional', required: true}),
     'tracking-uri': Flags.string({description: 'tracking store models:/ URIs resolve through (default: MLFLOW_TRACKING_URI, else ./mlruns)'}),
     set: setFlag,
   }
