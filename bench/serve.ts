@@ -6,10 +6,14 @@
  *   - the Flask app behind gunicorn with 2 sync workers, from ../shared/bench (skipped when absent);
  * each: cold start (spawn → first 200 from POST /predict), requests/s, p50/p99 latency, non-2xx, peak RSS.
  * And batch prediction: `sentiops predict` over the MR texts vs scikit-learn's preprocess + vectorize + predict.
+ * And the cost of live drift monitoring: `sentiops serve` with its default drift window (monitor.window 1000)
+ * against `--drift-window 0`, both running, loaded in turn (on, off, on, off, …) so that a busier minute of a
+ * shared machine hits both alike; `--only drift` runs just that comparison.
  *
  * Usage (after `npm run build`; needs wrk, and for the baselines gunicorn + python3-flask + python3-sklearn:
  * `bash scripts/deps/serve.sh --bench`):
  *   node --import tsx bench/serve.ts [--data ../shared/data/mr/mr.csv] [--duration 10s] [--runs 2] [--json FILE]
+ *   node --import tsx bench/serve.ts --only drift [--duration 5s] [--rounds 4]
  */
 import {execFileSync, spawn, spawnSync, type ChildProcess} from 'node:child_process'
 import {existsSync, readFileSync, readdirSync} from 'node:fs'
@@ -95,6 +99,8 @@ const {values: args} = parseArgs({
     runs: {type: 'string', default: '2'},
     cold: {type: 'string', default: '3'},
     json: {type: 'string'},
+    only: {type: 'string', default: 'all'},
+    rounds: {type: 'string', default: '4'},
   },
 })
 
@@ -328,6 +334,93 @@ async function repeatData(data: string, times: number, work: string): Promise<st
   return file
 }
 
+interface DriftRun extends WrkRun {
+  /** CPU time (user + system) the server process spent per answered request during the run, µs. */
+  cpu_us_per_request: number
+}
+
+interface DriftComparison {
+  /** wrk runs of the server with live drift on (monitor.window 1000) and off (--drift-window 0), in turn. */
+  on: DriftRun[]
+  off: DriftRun[]
+  window: number
+}
+
+/** utime + stime of a process, in seconds (/proc/PID/stat fields 14 and 15, in clock ticks of 1/100 s). */
+function cpuSeconds(pid: number): number {
+  const fields = safeRead(`/proc/${pid}/stat`).replace(/^.*\) /, '').split(' ')
+  return (Number(fields[11]) + Number(fields[12])) / 100
+}
+
+/**
+ * Live drift on vs off: both servers run at once on the same model (the idle one costs nothing) and wrk loads
+ * them in turn, `rounds` times each after a warm-up, so the machine's noise falls on both alike.
+ */
+async function measureDriftCost(modelDir: string, work: string, script: string): Promise<DriftComparison> {
+  const serveCommand = (port: number, extra: string[]) => [process.execPath, path.join(ROOT, 'bin/run.js'), 'serve', '--model', modelDir, '--host', '127.0.0.1', '--port', String(port), ...extra]
+  const window = validateParams({}).monitor.window
+  const ports = {on: await freePort(), off: await freePort()}
+  log(`== live drift on (window ${window}) vs off, ${args.rounds} rounds of ${args.duration} each, in turn`)
+  const procs = {on: start(serveCommand(ports.on, []), {LOG_LEVEL: 'warn'}, work), off: start(serveCommand(ports.off, ['--drift-window', '0']), {LOG_LEVEL: 'warn'}, work)}
+  const result: DriftComparison = {on: [], off: [], window}
+  try {
+    for (const side of ['on', 'off'] as const) {
+      await waitFor200(procs[side], ports[side], performance.now())
+      wrk(`http://127.0.0.1:${ports[side]}/predict`, args.warmup!, script)
+    }
+    for (let round = 0; round < Number(args.rounds); round++) {
+      // Alternate which side goes first, so neither always follows the other's load.
+      for (const side of round % 2 === 0 ? (['on', 'off'] as const) : (['off', 'on'] as const)) {
+        await sleep(500)
+        const cpuBefore = cpuSeconds(procs[side].pid!)
+        const load = wrk(`http://127.0.0.1:${ports[side]}/predict`, args.duration!, script)
+        const run = {...load, cpu_us_per_request: ((cpuSeconds(procs[side].pid!) - cpuBefore) / load.requests) * 1e6}
+        log(`   round ${round + 1}, drift ${side}: ${run.rps.toFixed(0)} req/s, ${run.cpu_us_per_request.toFixed(1)} µs CPU/request, p50 ${run.p50_ms.toFixed(2)} ms, p99 ${run.p99_ms.toFixed(2)} ms, non-2xx ${run.non2xx}`)
+        result[side].push(run)
+      }
+    }
+    // The comparison is only worth something if the one side computes drift and the other does not.
+    const [on, off] = await Promise.all([getText(ports.on, '/metrics'), getText(ports.off, '/metrics')])
+    if (!/^sentiops_drift_psi\{signal="text_length"\} /m.test(on) || /sentiops_drift_/.test(off)) throw new Error('live drift: expected PSI series from the "on" server only')
+    log(`   drift on, after the load: ${/^sentiops_drift_window_texts .*$/m.exec(on)![0]}, ${/^sentiops_drift_psi\{signal="text_length"\} .*$/m.exec(on)![0]}`)
+  } finally {
+    await Promise.all([stop(procs.on), stop(procs.off)])
+  }
+  return result
+}
+
+function getText(port: number, route: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    http.get({host: '127.0.0.1', port, path: route, agent: false}, res => {
+      let body = ''
+      res.setEncoding('utf8')
+      res.on('data', (chunk: string) => (body += chunk))
+      res.on('end', () => resolve(body))
+    }).on('error', reject)
+  })
+}
+
+function printDriftComparison(drift: DriftComparison): void {
+  const rps = (runs: DriftRun[]) => runs.map(r => r.rps)
+  const cpu = (runs: DriftRun[]) => runs.map(r => r.cpu_us_per_request)
+  const row = (label: string, runs: DriftRun[]) =>
+    `| ${label} | ${Math.max(...rps(runs)).toFixed(0)} | ${median(rps(runs)).toFixed(0)} | ${Math.min(...cpu(runs)).toFixed(1)} | ${median(cpu(runs)).toFixed(1)} | ${median(runs.map(r => r.p99_ms)).toFixed(2)} | ${runs.reduce((n, r) => n + r.non2xx + r.socket_errors, 0)} |`
+  const change = (on: number, off: number) => `${on >= off ? '+' : ''}${((on / off - 1) * 100).toFixed(1)}%`
+  process.stdout.write(
+    [
+      '',
+      `| sentiops serve, ${drift.on.length} runs each in turn | req/s best | req/s median | CPU µs/request best | CPU µs/request median | p99 ms median | non-2xx |`,
+      '|---|---:|---:|---:|---:|---:|---:|',
+      row(`live drift on (window ${drift.window})`, drift.on),
+      row('live drift off (--drift-window 0)', drift.off),
+      '',
+      `live drift on vs off: req/s ${change(Math.max(...rps(drift.on)), Math.max(...rps(drift.off)))} (best runs), ${change(median(rps(drift.on)), median(rps(drift.off)))} (medians); ` +
+        `server CPU per request ${change(Math.min(...cpu(drift.on)), Math.min(...cpu(drift.off)))} (best), ${change(median(cpu(drift.on)), median(cpu(drift.off)))} (medians)`,
+      '',
+    ].join('\n'),
+  )
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 const best = (r: ServerResult) => r.runs.reduce((a, b) => (b.rps > a.rps ? b : a))
 
@@ -342,6 +435,13 @@ async function main(): Promise<void> {
 
   log(`== training the model on ${data}`)
   const modelDir = await trainLr(data, work)
+  if (args.only === 'drift') {
+    const drift = await measureDriftCost(modelDir, work, script)
+    if (args.json) await writeFile(args.json, JSON.stringify({date: new Date().toISOString(), loadavg: safeRead('/proc/loadavg').trim(), data, drift}, null, 2) + '\n')
+    printDriftComparison(drift)
+    return
+  }
+  if (args.only !== 'all') throw new Error(`--only ${args.only}: expected all or drift`)
   const results: ServerResult[] = []
 
   const servePort = await freePort()
@@ -377,6 +477,7 @@ http.createServer((req, res) => {
   }
   const predict: BatchFigures = {once: sentiopsPredict(modelDir, data, work), tenTimes: sentiopsPredict(modelDir, scaled, work)}
   const library = sentiopsBatchTextsPerSecond(modelDir, data)
+  const drift = await measureDriftCost(modelDir, work, script)
 
   const report = {
     date: new Date().toISOString(),
@@ -385,9 +486,11 @@ http.createServer((req, res) => {
     wrk: `wrk -t2 -c32 -d${args.duration} --latency (POST /predict, ${SENTENCES.length} rotating sentences)`,
     servers: results,
     batchPredict: {sentiops: predict, sklearnCli, sentiopsLibrary: library, sklearn},
+    drift,
   }
   if (args.json) await writeFile(args.json, JSON.stringify(report, null, 2) + '\n')
   printMarkdown(report.servers, {predict, sklearnCli, library, sklearn})
+  printDriftComparison(drift)
   log(`(work dir ${work}; raw figures ${args.json ?? 'not saved: pass --json FILE'})`)
 }
 

@@ -21,14 +21,21 @@ logged and counted (sentiops_model_loads_total{result="failure"}) while the old 
 On SIGTERM or SIGINT, readiness goes false, clients are asked to close their connections, in-flight requests
 finish, and the process exits within serve.grace_period_ms (a second signal cuts the wait short).
 
-Settings: flags, then the environment (PORT, HOST, SENTIOPS_MODEL), then params.yaml's serve section
-(also serve.body_limit, max_text_length, max_batch, grace_period_ms, cors_origin through --set).
+Live drift: the server keeps the last monitor.window texts it classified (--drift-window, 0 = off) and
+exports, once monitor.min_samples are in, sentiops_drift_psi{signal} (text_length, token_count, oov_rate,
+score: PSI against the bundle's training profile), sentiops_drift_oov_share and sentiops_drift_class_share,
+beside their reference values; a model swap starts a new window. A bundle without a profile serves without it.
+
+Settings: flags, then the environment (PORT, HOST, SENTIOPS_MODEL, SENTIOPS_DRIFT_WINDOW), then params.yaml's
+serve and monitor sections (also serve.body_limit, max_text_length, max_batch, grace_period_ms, cors_origin,
+monitor.min_samples through --set).
 
 ${EXIT_CODE_HELP}`
   static override examples = [
     '<%= config.bin %> <%= command.id %> --model models/model --port 8080',
     '<%= config.bin %> <%= command.id %> --model models:/sentiment@champion --watch 30',
     'PORT=9000 LOG_LEVEL=debug <%= config.bin %> <%= command.id %> --set serve.cors_origin=https://app.example.com',
+    '<%= config.bin %> <%= command.id %> --model models/model --drift-window 5000 --set monitor.min_samples=500',
   ]
   // stdout carries the JSON log stream; a --json envelope would come only after shutdown.
   static override enableJsonFlag = false
@@ -40,6 +47,7 @@ ${EXIT_CODE_HELP}`
       description: `poll the model URI every N seconds and hot-swap new versions; a bare --watch uses serve.watch_interval or ${DEFAULT_WATCH_SECONDS}`,
       helpValue: '[seconds]',
     }),
+    'drift-window': Flags.integer({description: 'texts kept for the live drift metrics, 0 turns them off (monitor.window)', env: 'SENTIOPS_DRIFT_WINDOW', min: 0}),
     set: setFlag,
   }
 
@@ -49,7 +57,7 @@ ${EXIT_CODE_HELP}`
   }
 
   async run() {
-    const overrides = overridesFrom({'serve.model': this.flags.model, 'serve.port': this.flags.port, 'serve.host': this.flags.host})
+    const overrides = overridesFrom({'serve.model': this.flags.model, 'serve.port': this.flags.port, 'serve.host': this.flags.host, 'monitor.window': this.flags['drift-window']})
     const {params} = await this.loadParams([...this.flags.set, ...overrides])
     const config = {...params.serve, watch_interval: watchSeconds(this.flags.watch, params.serve.watch_interval)}
 
@@ -61,6 +69,7 @@ ${EXIT_CODE_HELP}`
     const cwd = process.cwd()
     const server = await startServer({
       config,
+      monitor: params.monitor,
       resolve: uri => resolveModelSource(uri, {cwd, reporter: this.reporter}),
       load: loadBundle,
       logLevel: process.env.LOG_LEVEL || 'info',

@@ -79,10 +79,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   }
 
   const model = options.holder.model
-  if (model) metrics.setModel(model)
+  if (model) {
+    metrics.setModel(model)
+    metrics.drift?.follow(model, app.log)
+  }
   const unsubscribe = options.holder.subscribe({
     loaded: loaded => {
       metrics.setModel(loaded)
+      metrics.drift?.follow(loaded, app.log)
       metrics.countModelLoad('success')
     },
     failed: () => metrics.countModelLoad('failure'),

@@ -1,4 +1,4 @@
-import {Counter, Histogram, type Registry} from 'prom-client'
+import {Counter, Gauge, Histogram, type Registry} from 'prom-client'
 
 /**
  * prom-client metrics for the per-request hot path. prom-client hashes and validates the label set on every
@@ -134,10 +134,36 @@ export class FastHistogram<L extends string> extends Histogram<L> {
   }
 }
 
+/** A sample of a ComputedGauge. */
+export interface GaugeSample {
+  labels: Labels
+  value: number
+}
+
+/**
+ * A gauge whose samples are computed when the registry renders (a scrape), by `samples()`: nothing is stored,
+ * and a series is absent, not 0, when `samples()` leaves it out (prom-client renders a reset unlabelled gauge as 0).
+ */
+export class ComputedGauge<L extends string> extends Gauge<L> {
+  private readonly config: MetricConfig<L>
+
+  constructor(
+    config: MetricConfig<L>,
+    private readonly samples: () => GaugeSample[],
+  ) {
+    super({...config, labelNames: [...config.labelNames]})
+    this.config = config
+  }
+
+  override async get(): ReturnType<Gauge<L>['get']> {
+    return exported(this.config, 'gauge', this.samples())
+  }
+}
+
 /**
  * The object a registry renders. prom-client's typings declare `type` as a numeric enum while its runtime
- * (and its own metrics) use the strings 'counter' and 'histogram': hence the cast.
+ * (and its own metrics) use the strings 'counter', 'gauge' and 'histogram': hence the cast.
  */
-function exported<T>(config: MetricConfig<string>, type: 'counter' | 'histogram', values: Array<{labels: Labels; value: number; metricName?: string}>): T {
+function exported<T>(config: MetricConfig<string>, type: 'counter' | 'gauge' | 'histogram', values: Array<{labels: Labels; value: number; metricName?: string}>): T {
   return {name: config.name, help: config.help, type, aggregator: 'sum', values} as unknown as T
 }

@@ -1,5 +1,6 @@
 import {Counter, Gauge, Registry, collectDefaultMetrics} from 'prom-client'
 import {FastCounter, FastHistogram, type CounterSeries, type HistogramSeries} from './fast-metrics.js'
+import {LiveDrift, type LiveDriftOptions} from './live-drift.js'
 
 /** Route label of requests no route matched: arbitrary URLs must not become label values. */
 export const UNMATCHED_ROUTE = 'unmatched'
@@ -40,8 +41,10 @@ export class ServeMetrics {
   private readonly routes = new Map<string, Map<string, RouteSeries>>()
   private predictionSeries = new Map<string, CounterSeries>()
   private predictionsOf?: ModelIdentity
+  /** Live drift gauges and window; undefined when monitor.window is 0. */
+  readonly drift?: LiveDrift
 
-  constructor(options: {defaultMetrics?: boolean} = {}) {
+  constructor(options: {defaultMetrics?: boolean; drift?: LiveDriftOptions} = {}) {
     const registers = [this.registry]
     this.requests = new FastCounter({
       name: 'sentiops_http_requests_total',
@@ -84,6 +87,7 @@ export class ServeMetrics {
     // Both series exist from the start, so rate() and alerts work before the first failure.
     this.modelLoads.inc({result: 'success'}, 0)
     this.modelLoads.inc({result: 'failure'}, 0)
+    if (options.drift !== undefined && options.drift.window > 0) this.drift = new LiveDrift(this.registry, options.drift)
     if (options.defaultMetrics !== false) {
       collectDefaultMetrics({register: this.registry})
       // Gauges named like counters (promtool rejects the suffix); the per-type gauges without it stay.

@@ -1,7 +1,7 @@
 import type {Server} from 'node:http'
 import type {Socket} from 'node:net'
 import type {FastifyInstance} from 'fastify'
-import type {ServeParams} from '../core/config/params.js'
+import type {MonitorParams, ServeParams} from '../core/config/params.js'
 import {ConfigError, UserError} from '../core/errors.js'
 import {buildApp, type Timeouts} from './app.js'
 import {type FastPathStats, installFastPredict} from './fast-predict.js'
@@ -20,6 +20,8 @@ export const DRAIN_QUIET_MS = 500
 export interface StartServerOptions {
   /** The resolved `serve` section (params.yaml + flags + env). */
   config: ServeParams
+  /** Live drift (params.yaml's monitor section): the window of recent texts, 0 = off (the default here). */
+  monitor?: Pick<MonitorParams, 'window' | 'min_samples'>
   resolve: ResolveModel
   load: LoadModel
   /** LOG_LEVEL; default info. Logs are pino JSON lines on stdout. */
@@ -71,7 +73,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const logLevel = checkLogLevel(options.logLevel ?? 'info')
   let log: HolderLog | undefined
   const holder = new ModelHolder({uri: config.model, resolve: options.resolve, load: options.load, log: forwardingLog(() => log)})
-  const metrics = new ServeMetrics()
+  const metrics = new ServeMetrics({drift: options.monitor && {window: options.monitor.window, minSamples: options.monitor.min_samples}})
   const limits = {bodyLimit: config.body_limit, maxTextLength: config.max_text_length, maxBatch: config.max_batch}
   const app = await buildApp({
     holder,
@@ -95,7 +97,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     throw error
   }
   const address = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`
-  app.log.info({address, host: config.host, port, model: config.model, watch_interval_s: config.watch_interval || undefined}, `sentiops serve listening at ${address}`)
+  app.log.info({address, host: config.host, port, model: config.model, watch_interval_s: config.watch_interval || undefined, drift_window: metrics.drift?.options.window ?? 0}, `sentiops serve listening at ${address}`)
 
   let shutdownPromise: Promise<ShutdownResult> | undefined
   let resolveClosed!: (result: ShutdownResult) => void

@@ -127,7 +127,7 @@ describe('k8s/ manifests', () => {
     expect(monitor.spec.endpoints).toEqual([{port: 'http', path: '/metrics', interval: '15s', scrapeTimeout: '5s'}])
     const rules = find(objects, 'PrometheusRule')
     expect(rules.spec.groups.flatMap((g: {rules: Array<{alert?: string}>}) => g.rules.map(r => r.alert)).filter(Boolean)).toEqual([
-      'SentiopsHighErrorRate', 'SentiopsHighPredictLatencyP99', 'SentiopsNoPredictions', 'SentiopsModelLoadFailures',
+      'SentiopsHighErrorRate', 'SentiopsHighPredictLatencyP99', 'SentiopsNoPredictions', 'SentiopsModelLoadFailures', 'SentiopsInputDrift', 'SentiopsPredictionMixShift',
     ])
     const dashboard = find(objects, 'ConfigMap', 'sentiment-api-dashboard')
     expect(dashboard.metadata.labels.grafana_dashboard).toBe('1')

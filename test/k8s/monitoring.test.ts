@@ -5,6 +5,7 @@ import path from 'node:path'
 import {execa} from 'execa'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import YAML from 'yaml'
+import {readSplit} from '../../src/core/data/split-file.js'
 import {trainModel} from '../serve/support/model.js'
 import {compileAppRoot, REPO_ROOT} from '../support/ship-app.js'
 import {freePort, promQuery, startPrometheus, type Service} from '../support/ship-services.js'
@@ -24,7 +25,7 @@ describe('alert rules (promtool)', () => {
   it('promtool check rules accepts them', async () => {
     const result = await execa('promtool', ['check', 'rules', RULES], {reject: false, all: true})
     expect(result.exitCode, result.all).toBe(0)
-    expect(result.all).toMatch(/SUCCESS: 7 rules found/)
+    expect(result.all).toMatch(/SUCCESS: 9 rules found/)
   })
 
   it('promtool test rules: every alert fires when it should and stays quiet otherwise', async () => {
@@ -54,7 +55,10 @@ describe('Grafana dashboard', () => {
 
   it('has the panels the service needs', async () => {
     const titles = (await panels()).map(p => p.title)
-    expect(titles).toEqual(['Model version', 'Request rate by route', 'Error rate', '/predict latency', 'Predictions per class', 'Input text length', 'Model loads'])
+    expect(titles).toEqual([
+      'Model version', 'Request rate by route', 'Error rate', '/predict latency', 'Predictions per class', 'Input text length', 'Model loads',
+      'Input drift (PSI)', 'Predicted class mix: live vs training', 'Out-of-vocabulary share: live vs training', 'Drift window',
+    ])
   })
 })
 
@@ -83,7 +87,9 @@ describe('dashboards and alerts against a real Prometheus scraping a real `senti
       if (Date.now() > deadline || server.exitCode !== null) throw new Error(`sentiops serve did not become ready: ${stderr}`)
       await new Promise(r => setTimeout(r, 100))
     }
-    traffic = sendTraffic(port, () => stopTraffic)
+    // In-domain traffic: the texts of the model's own test split (its drift profile), so no drift alert fires.
+    const texts = (await readSplit(path.join(project, 'data', 'raw', 'test.csv'))).map(r => r.text)
+    traffic = sendTraffic(port, texts, () => stopTraffic)
     prometheus = await startPrometheus([`127.0.0.1:${port}`], [RULES])
     // Rates need two scrapes inside the window; the first scrape lands a few seconds after start.
     const until = Date.now() + 40_000
@@ -91,7 +97,12 @@ describe('dashboards and alerts against a real Prometheus scraping a real `senti
       if (Date.now() > until) throw new Error('Prometheus scraped no predictions in 40 s')
       await new Promise(r => setTimeout(r, 250))
     }
-  }, 90_000)
+    // The drift series appear once the window holds monitor.min_samples (100) texts.
+    while ((await promQuery(prometheus, 'sentiops_drift_psi').catch(() => [])).length < 4) {
+      if (Date.now() > until) throw new Error('Prometheus scraped no drift PSI in 40 s')
+      await new Promise(r => setTimeout(r, 250))
+    }
+  }, 120_000)
 
   afterAll(async () => {
     stopTraffic = true
@@ -103,7 +114,7 @@ describe('dashboards and alerts against a real Prometheus scraping a real `senti
   it('Prometheus loaded the alert rules and they evaluate without errors', async () => {
     const response = (await (await fetch(`${prometheus.url}/api/v1/rules`)).json()) as {data: {groups: Array<{name: string; rules: Array<{name: string; health: string; lastError?: string}>}>}}
     const loaded = response.data.groups.flatMap(g => g.rules)
-    expect(loaded).toHaveLength(7)
+    expect(loaded).toHaveLength(9)
     const until = Date.now() + 10_000
     let unhealthy = loaded.filter(r => r.health !== 'ok')
     while (unhealthy.length > 0 && Date.now() < until) {
@@ -166,9 +177,8 @@ function signalsOf(rule: Rule): string[] {
   return sides.map(side => side.trim().replace(/\s*(>|<|>=|<=|==|!=)\s*[\d.]+\s*$/, ''))
 }
 
-/** Positive, negative and invalid requests until told to stop, a few per 100 ms. */
-async function sendTraffic(port: number, stop: () => boolean): Promise<void> {
-  const texts = ['a wonderful, moving film', 'dull, boring and far too long', 'great acting, loved it', 'the worst food I ever had']
+/** `texts` in turn, and one invalid request in ten, until told to stop, a few per 100 ms. */
+async function sendTraffic(port: number, texts: readonly string[], stop: () => boolean): Promise<void> {
   for (let i = 0; !stop() && i < 2000; i++) {
     const body = i % 10 === 9 ? '{"nope": 1}' : JSON.stringify({text: texts[i % texts.length]})
     await fetch(`http://127.0.0.1:${port}/predict`, {method: 'POST', headers: {'content-type': 'application/json'}, body}).then(r => r.arrayBuffer(), () => undefined)

@@ -4,7 +4,7 @@ import {afterEach, beforeAll, describe, expect, it} from 'vitest'
 import {watchSeconds, withOptionalValue} from '../../src/commands/serve.js'
 import {loadBundle} from '../../src/core/bundle/index.js'
 import {sentiops} from '../support/cli.js'
-import {freePort} from './support/http.js'
+import {freePort, request} from './support/http.js'
 import {tempDir, trainModel} from './support/model.js'
 import {spawnServe, type ServeProcess} from './support/serve-process.js'
 
@@ -59,6 +59,22 @@ describe('sentiops serve (real binary)', () => {
     expect(server.logs[0]).toMatchObject({watch_interval_s: 30})
   })
 
+  it('takes the live drift window from --drift-window over SENTIOPS_DRIFT_WINDOW over monitor.window; 0 turns it off', async () => {
+    await writeFile(path.join(project, 'params.yaml'), 'monitor:\n  window: 7\n  min_samples: 1\n')
+    const fromParams = await spawnServe(['--model', modelDir], {cwd: project})
+    const fromEnv = await spawnServe(['--model', modelDir], {cwd: project, env: {SENTIOPS_DRIFT_WINDOW: '5'}})
+    const off = await spawnServe(['--model', modelDir, '--drift-window', '0'], {cwd: project, env: {SENTIOPS_DRIFT_WINDOW: '5'}})
+    started.push(fromParams, fromEnv, off)
+    expect([fromParams, fromEnv, off].map(s => s.logs[0]!.drift_window)).toEqual([7, 5, 0])
+    const metrics = async (s: ServeProcess) => (await request(`${s.address}/metrics`)).body
+    // The warm-up request of spawnServe is in the window (min_samples 1): the PSI series are there.
+    expect(await metrics(fromParams)).toMatch(/^sentiops_drift_window_texts 1$/m)
+    expect(await metrics(fromParams)).toMatch(/^sentiops_drift_psi\{signal="oov_rate"\} /m)
+    expect(await metrics(off)).not.toMatch(/sentiops_drift_/)
+    const negative = sentiops(['serve', '--model', modelDir, '--drift-window', '-1'], {cwd: project})
+    expect(negative.code).toBe(2)
+  })
+
   it('rejects bad values with one line and the usage or user exit code', () => {
     const watch = sentiops(['serve', '--model', modelDir, '--watch', 'soon'], {cwd: project})
     expect([watch.code, watch.stderr.split('\n')[0]]).toEqual([2, 'Error: --watch soon: expected a number of seconds (e.g. --watch 30), or no value'])
@@ -72,7 +88,7 @@ describe('sentiops serve (real binary)', () => {
     // vitest sets NODE_ENV=test, which makes oclif look for the help class in src/ (reported to the lead).
     const help = sentiops(['serve', '--help'], {cwd: project, env: {NODE_ENV: 'production'}})
     expect(help.code, help.stderr).toBe(0)
-    for (const part of ['POST /predict', 'POST /invocations', '/v2/health/ready', 'GET /metrics', '--watch', 'PORT', 'SENTIOPS_MODEL', 'LOG_LEVEL', 'EXIT CODES']) expect(help.stdout).toContain(part)
+    for (const part of ['POST /predict', 'POST /invocations', '/v2/health/ready', 'GET /metrics', '--watch', 'PORT', 'SENTIOPS_MODEL', 'LOG_LEVEL', 'EXIT CODES', '--drift-window', 'SENTIOPS_DRIFT_WINDOW', 'sentiops_drift_psi']) expect(help.stdout).toContain(part)
   })
 })
 

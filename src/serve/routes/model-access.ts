@@ -1,5 +1,6 @@
 import type {Prediction} from '../../core/bundle/types.js'
 import {HttpError} from '../http-errors.js'
+import {addToWindow} from '../live-drift.js'
 import type {ServeMetrics} from '../metrics.js'
 import type {ModelHolder, ServingModel} from '../model-holder.js'
 
@@ -28,9 +29,19 @@ export function identityOf(model: ServingModel): ResponseIdentity {
   return identity
 }
 
-/** Classifies texts with one model and counts them: the one prediction path of /predict and /invocations. */
+/**
+ * Classifies texts with one model and counts them: the one prediction path of /predict and /invocations.
+ * With live drift on, the same pass also yields the word counts the drift window takes.
+ */
 export function classify(metrics: ServeMetrics, model: ServingModel, texts: readonly string[]): Prediction[] {
-  const predictions = model.bundle.predict(texts)
+  const window = metrics.drift?.windowOf(model)
+  let predictions: Prediction[]
+  if (window === undefined) predictions = model.bundle.predict(texts)
+  else {
+    const result = model.bundle.predictWithSignals(texts)
+    predictions = result.predictions
+    addToWindow(window, texts, result.signals, predictions)
+  }
   for (let i = 0; i < texts.length; i++) {
     metrics.observeTextLength(texts[i]!.length)
     metrics.countPrediction(model, predictions[i]!.label)
