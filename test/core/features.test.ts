@@ -8,7 +8,7 @@ import {describe, expect, it} from 'vitest'
 import {loadParams} from '../../src/core/config/index.js'
 import {csrFromRows, selectRows, toCsc, toDense} from '../../src/core/features/sparse.js'
 import {readCsrFile, writeCsrFile} from '../../src/core/features/store.js'
-import {ngrams, Vectorizer} from '../../src/core/features/vectorizer.js'
+import {ngrams, sortRowsByColumn, Vectorizer} from '../../src/core/features/vectorizer.js'
 import type {FeaturizeParams} from '../../src/core/config/params.js'
 
 // Word n-grams unless a test says otherwise (the character analyzers have their own tests below).
@@ -223,6 +223,36 @@ describe('character n-gram analyzers (char_wb, word+char)', () => {
     }
   })
 
+  it('keeps the max_features most frequent character n-grams, the cut inside a tie, in code-unit order (brute-force oracle)', () => {
+    // Repeated words (most of a corpus' words repeat) whose padded n-grams sort around the space: " a", "a ", "a!".
+    const words = ['a', 'ab', 'a!', 'ba', 'b', 'abab', 'é', '!a', 'aa']
+    let state = 11
+    const pick = (): string => words[(state = (state * 48271) % 2147483647) % words.length]
+    const docs = Array.from({length: 80}, () => Array.from({length: 1 + (state % 6)}, pick).join(' '))
+    const tf = new Map<string, number>()
+    for (const doc of docs) for (const g of sklearnCharWb(doc, 1, 3)) tf.set(g, (tf.get(g) ?? 0) + 1)
+    const byCount = [...tf].sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1))
+    // The first cuts from 3, 10 and 25 on that fall inside a tie.
+    const limits = [3, 10, 25].map(from => {
+      let k = from
+      while (byCount[k - 1][1] !== byCount[k][1]) k++
+      return k
+    })
+    expect(new Set(limits).size).toBe(3)
+    for (const limit of limits) {
+      const {vectorizer, X} = Vectorizer.fitTransform(docs, {...base, method: 'bow', analyzer: 'char_wb', char_ngram_min: 1, char_ngram_max: 3, max_features: limit, min_df: 1, max_df: 1})
+      const want = byCount.slice(0, limit).map(([g]) => g).sort()
+      expect(vectorizer.state.vocabulary).toEqual(want)
+      for (let d = 0; d < docs.length; d++) {
+        const counts = new Map<string, number>()
+        for (const g of sklearnCharWb(docs[d], 1, 3)) if (want.includes(g)) counts.set(g, (counts.get(g) ?? 0) + 1)
+        const row = [...counts].sort((x, y) => want.indexOf(x[0]) - want.indexOf(y[0]))
+        expect(Array.from(X.indices.subarray(X.indptr[d], X.indptr[d + 1])), docs[d]).toEqual(row.map(([g]) => want.indexOf(g)))
+        expect(Array.from(X.data.subarray(X.indptr[d], X.indptr[d + 1])), docs[d]).toEqual(row.map(([, c]) => c))
+      }
+    }
+  })
+
   for (const analyzer of ['char_wb', 'word+char'] as const) {
     it(`gives the same rows from texts, from word segments and into scratch buffers (${analyzer})`, () => {
       const docs = ['good film', 'a good good film indeed', '', 'bad', 'film good bad film', 'nothing known here', 'goodness filmic', 'zzqx']
@@ -259,6 +289,41 @@ describe('character n-gram analyzers (char_wb, word+char)', () => {
     expect(Math.hypot(row[0], row[1])).toBeCloseTo(1, 12)
     expect(Math.hypot(row[2], row[3])).toBeCloseTo(1, 12)
     expect(toDense(X)[2]).toEqual([0, 1, 0, 0]) // "cd" has no character n-gram left: its char part stays zero
+  })
+})
+
+describe('fitting', () => {
+  it('sorts the rows of the fitted matrix by column in blocks of rows, in place in the occurrence buffer (per-row sort oracle)', () => {
+    let state = 3
+    const next = (m: number) => (state = (state * 48271) % 2147483647) % m
+    const columns = 40
+    // Two parts as word+char has them: occurrences with -1 (not a term) mixed in, rows of 0..30 occurrences.
+    const rows = 300
+    const part = (from: number, to: number) => {
+      const offsets = new Int32Array(rows + 1)
+      const values: number[] = []
+      for (let d = 0; d < rows; d++) {
+        for (let k = next(16); k > 0; k--) values.push(next(5) === 0 ? -1 : from + next(to - from))
+        offsets[d + 1] = values.length
+      }
+      return {all: Int32Array.from(values), offsets}
+    }
+    const parts = [part(0, 15), part(15, columns)]
+    const want = Array.from({length: rows}, (_, d) => parts.flatMap(({all, offsets}) => Array.from(all.subarray(offsets[d], offsets[d + 1])).filter(c => c >= 0)).sort((a, b) => a - b))
+    const rowStart = new Int32Array(rows + 1)
+    want.forEach((row, d) => (rowStart[d + 1] = rowStart[d] + row.length))
+    for (const block of [1, 7, 64, 1 << 20]) {
+      const sorted = new Int32Array(rowStart[rows])
+      sortRowsByColumn(parts, rowStart, columns, sorted, block)
+      expect(want.map((_, d) => Array.from(sorted.subarray(rowStart[d], rowStart[d + 1]))), `block ${block}`).toEqual(want)
+      // One part: the output overwrites the occurrences it has read.
+      const single = part(0, columns)
+      const wantSingle = Array.from({length: rows}, (_, d) => Array.from(single.all.subarray(single.offsets[d], single.offsets[d + 1])).filter(c => c >= 0).sort((a, b) => a - b))
+      const starts = new Int32Array(rows + 1)
+      wantSingle.forEach((row, d) => (starts[d + 1] = starts[d] + row.length))
+      sortRowsByColumn([single], starts, columns, single.all, block)
+      expect(wantSingle.map((_, d) => Array.from(single.all.subarray(starts[d], starts[d + 1]))), `one part, block ${block}`).toEqual(wantSingle)
+    }
   })
 })
 

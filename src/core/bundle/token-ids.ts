@@ -78,7 +78,7 @@ export class TokenIds {
         if (this.segments.size >= MAX_CACHED_TOKENS) this.segments.clear()
         this.segments.set(token, segment)
       }
-      out.pushAll(segment.ids)
+      out.pushRange(segment.ids, 0, segment.ids.length)
       words += segment.words
       unknown += segment.unknown
     }

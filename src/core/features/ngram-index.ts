@@ -134,6 +134,7 @@ export class NgramIndex {
 
   /** The text of a node: its tokens joined by single spaces. */
   text(node: number): string {
+    if (this.prefixOf[node] === -1) return this.tokenStrings[this.tokenOf[node]]
     const parts: string[] = []
     for (let n = node; n !== -1; n = this.prefixOf[n]) parts.push(this.tokenStrings[this.tokenOf[n]])
     return parts.reverse().join(' ')
@@ -289,6 +290,46 @@ export class NgramIndex {
   }
 }
 
+/**
+ * collectCharWb() for fitting, each distinct word's character n-gram nodes found once: most of a corpus' words
+ * repeat, and a word is one hash and one probe here against two per n-gram there. The nodes, their order and
+ * the order they are created in are collectCharWb()'s.
+ */
+export class CharWbCounter {
+  private readonly words = new NgramIndex()
+  private known = 0
+  /** Word id w's nodes are nodes[bounds[w], bounds[w + 1]). */
+  private bounds: Int32Array = new Int32Array(1024)
+  private readonly nodes = new IntBuffer(1 << 14)
+
+  constructor(
+    private readonly index: NgramIndex,
+    private readonly nmin: number,
+    private readonly nmax: number,
+  ) {}
+
+  collect(doc: string, out: IntBuffer): void {
+    let start = 0
+    const n = doc.length
+    for (let i = 0; i <= n; i++) {
+      if (i < n && doc.charCodeAt(i) !== 32) continue
+      if (i > start) this.collectWord(doc, start, i, out)
+      start = i + 1
+    }
+  }
+
+  private collectWord(doc: string, start: number, end: number, out: IntBuffer): void {
+    const word = this.words.tokenAt(doc, start, end, true)
+    if (word === this.known) {
+      this.index.collectCharWbWord(doc, start, end, this.nmin, this.nmax, true, this.nodes)
+      this.known++
+      if (this.known >= this.bounds.length) this.bounds = grow(this.bounds, 0)
+      this.bounds[this.known] = this.nodes.length
+    }
+    out.pushRange(this.nodes.data, this.bounds[word], this.bounds[word + 1])
+  }
+}
+
 let scratch: Int32Array = new Int32Array(256)
 
 function growIds(ids: Int32Array): Int32Array {
@@ -349,6 +390,21 @@ export class IntBuffer {
     }
     this.data.set(src.subarray(from, to), this.length)
     this.length += n
+  }
+
+  /** pushAll() for the short runs of hot loops: no subarray views. */
+  pushRange(src: Int32Array, from: number, to: number): void {
+    if (this.length + to - from > this.data.length) this.reserve(this.length + to - from)
+    const data = this.data
+    let at = this.length
+    for (let p = from; p < to; p++) data[at++] = src[p]
+    this.length = at
+  }
+
+  private reserve(size: number): void {
+    const bigger = new Int32Array(Math.max(this.data.length * 2, size))
+    bigger.set(this.data.subarray(0, this.length))
+    this.data = bigger
   }
 
   clear(): void {

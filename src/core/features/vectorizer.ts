@@ -1,6 +1,6 @@
 import type {FeaturizeParams} from '../config/params.js'
 import {DataError, UserError} from '../errors.js'
-import {IntBuffer, NgramIndex} from './ngram-index.js'
+import {CharWbCounter, IntBuffer, NgramIndex} from './ngram-index.js'
 import type {CsrMatrix} from './sparse.js'
 
 export type Analyzer = FeaturizeParams['analyzer']
@@ -36,28 +36,26 @@ export interface VectorizerState {
  */
 export class Vectorizer {
   readonly analyzer: Analyzer
-  private readonly index = new NgramIndex()
-  /** Node of the word index → column, -1 for prefixes that are not terms. */
-  private column: Int32Array
-  /** Character n-grams, each one token (a unigram node) of its own index. */
-  private readonly chars = new NgramIndex()
-  private charColumn: Int32Array
   /** Columns [0, wordTerms) are word n-grams, the rest character n-grams. */
   private readonly wordTerms: number
   private readonly idf?: Float64Array
+  private terms?: TermLookup
 
-  constructor(readonly state: VectorizerState) {
+  /** `lazy`: the term indexes are built on first use (fitting builds its matrix without them). */
+  constructor(
+    readonly state: VectorizerState,
+    lazy = false,
+  ) {
     this.analyzer = state.analyzer ?? 'word'
     const terms = state.vocabulary
     this.wordTerms = this.analyzer === 'word' ? terms.length : this.analyzer === 'char_wb' ? 0 : (state.wordTerms ?? 0)
-    const nodes = this.index.internAll(this.wordTerms === terms.length ? terms : terms.slice(0, this.wordTerms))
-    this.column = new Int32Array(this.index.size).fill(-1)
-    for (let col = 0; col < nodes.length; col++) this.column[nodes[col]!] = col
-    const charNodes = new Int32Array(terms.length - this.wordTerms)
-    for (let col = this.wordTerms; col < terms.length; col++) charNodes[col - this.wordTerms] = this.chars.unigram(this.chars.token(terms[col]!, true), true)
-    this.charColumn = new Int32Array(this.chars.size).fill(-1)
-    charNodes.forEach((node, i) => (this.charColumn[node] = this.wordTerms + i))
     if (state.idf) this.idf = Float64Array.from(state.idf)
+    if (!lazy) this.terms = termLookup(terms, this.wordTerms)
+  }
+
+  /** The vocabulary's term indexes. */
+  private get lookup(): TermLookup {
+    return (this.terms ??= termLookup(this.state.vocabulary, this.wordTerms))
   }
 
   get nFeatures(): number {
@@ -89,42 +87,41 @@ export class Vectorizer {
       vocabulary: chosen.length === 1 ? chosen[0]!.vocabulary : chosen.flatMap(c => c.vocabulary),
       idf: params.method === 'tfidf' ? chosen.flatMap(c => c.idf!) : undefined,
     }
-    const vectorizer = new Vectorizer(state)
-    // Occurrences become columns in place (-1: not a term), counted to size the values exactly.
-    let kept = 0
+    const vectorizer = new Vectorizer(state, true)
+    // Occurrences become columns in place (-1: not a term), counted per row.
+    const rowStart = new Int32Array(n + 1)
     let offset = 0
     const columns = parts.map((part, i) => {
       const all = part.occurrences.data
-      const total = part.occurrences.length
       part.occurrences = new IntBuffer(0)
       const column = chosen[i]!.column
-      for (let p = 0; p < total; p++) {
-        const c = column[all[p]]
-        all[p] = c < 0 ? -1 : c + offset
-        if (c >= 0) kept++
+      const offsets = part.offsets
+      for (let d = 0; d < n; d++) {
+        let kept = 0
+        for (let p = offsets[d]; p < offsets[d + 1]; p++) {
+          const c = column[all[p]]
+          if (c < 0) all[p] = -1
+          else {
+            all[p] = c + offset
+            kept++
+          }
+        }
+        rowStart[d + 1] += kept
       }
       offset += chosen[i]!.vocabulary.length
-      return {all, offsets: part.offsets}
+      return {all, offsets}
     })
-    if (columns.length === 1) {
-      const {all, offsets} = columns[0]!
-      // A row's entries never outnumber its occurrences and are written after its occurrences were read, so the
-      // indices can overwrite the occurrence buffer as it goes.
-      const X = vectorizer.buildMatrix(
-        n,
-        (d, out) => {
-          for (let p = offsets[d]; p < offsets[d + 1]; p++) if (all[p] >= 0) out.push(all[p])
-        },
-        {indices: all, data: new Float64Array(kept)},
-      )
-      return {vectorizer, X}
-    }
+    for (let d = 0; d < n; d++) rowStart[d + 1] += rowStart[d]
+    const kept = rowStart[n]
+    // One part: its occurrence buffer (at least `kept` long) receives the sorted rows, which become the matrix's
+    // indices in place: a row's entries never outnumber its occurrences and are written after they were read.
+    const sorted = columns.length === 1 ? columns[0]!.all : new Int32Array(kept)
+    sortRowsByColumn(columns, rowStart, state.vocabulary.length, sorted)
     const X = vectorizer.buildMatrix(
       n,
-      (d, out) => {
-        for (const {all, offsets} of columns) for (let p = offsets[d]; p < offsets[d + 1]; p++) if (all[p] >= 0) out.push(all[p])
-      },
-      {indices: new Int32Array(kept), data: new Float64Array(kept)},
+      (d, out) => out.pushRange(sorted, rowStart[d], rowStart[d + 1]),
+      {indices: sorted, data: new Float64Array(kept)},
+      true,
     )
     return {vectorizer, X}
   }
@@ -145,7 +142,7 @@ export class Vectorizer {
 
   /** The id of a token of the vocabulary's word n-grams, or -1: the unit `transformIdsTransient` takes (word). */
   tokenId(word: string): number {
-    return this.index.token(word, false)
+    return this.lookup.index.token(word, false)
   }
 
   /**
@@ -163,11 +160,12 @@ export class Vectorizer {
       nodes.push(0)
     }
     const head = nodes.length
-    this.chars.collectCharWbWord(word, 0, word.length, this.state.charMin!, this.state.charMax!, false, nodes)
+    const {chars, charColumn} = this.lookup
+    chars.collectCharWbWord(word, 0, word.length, this.state.charMin!, this.state.charMax!, false, nodes)
     // Nodes → columns in place, the unknown ones dropped.
     let end = head
     for (let p = head; p < nodes.length; p++) {
-      const c = this.charColumn[nodes.data[p]]
+      const c = charColumn[nodes.data[p]]
       if (c >= 0) nodes.data[end++] = c
     }
     if (both) nodes.data[1] = end - head
@@ -185,6 +183,7 @@ export class Vectorizer {
     const nodes = scratchNodes
     const analyzer = this.analyzer
     const words = analyzer === 'word' ? ids : scratchWordIds
+    const {index, column} = this.lookup
     return this.buildMatrix(
       rows,
       (d, out) => {
@@ -199,13 +198,13 @@ export class Vectorizer {
           for (let p = 0; p < ids.length; ) {
             words.push(ids.data[p])
             const end = p + 2 + ids.data[p + 1]
-            out.pushAll(ids.data, p + 2, end)
+            out.pushRange(ids.data, p + 2, end)
             p = end
           }
         }
         nodes.clear()
-        this.index.collectIds(words.data, words.length, ngramMin, ngramMax, false, nodes)
-        this.pushColumns(nodes, out, this.column)
+        index.collectIds(words.data, words.length, ngramMin, ngramMax, false, nodes)
+        this.pushColumns(nodes, out, column)
       },
       false,
     )
@@ -216,16 +215,17 @@ export class Vectorizer {
     const nodes = scratchNodes
     const words = this.analyzer !== 'char_wb'
     const chars = this.analyzer !== 'word'
+    const {index, column, chars: charIndex, charColumn} = this.lookup
     return (d, out) => {
       if (words) {
         nodes.clear()
-        this.index.collect(docs[d], ngramMin, ngramMax, false, nodes)
-        this.pushColumns(nodes, out, this.column)
+        index.collect(docs[d], ngramMin, ngramMax, false, nodes)
+        this.pushColumns(nodes, out, column)
       }
       if (chars) {
         nodes.clear()
-        this.chars.collectCharWb(docs[d], charMin!, charMax!, false, nodes)
-        this.pushColumns(nodes, out, this.charColumn)
+        charIndex.collectCharWb(docs[d], charMin!, charMax!, false, nodes)
+        this.pushColumns(nodes, out, charColumn)
       }
     }
   }
@@ -238,8 +238,13 @@ export class Vectorizer {
     }
   }
 
-  /** Turns each row's column occurrences into weighted, sorted CSR entries. */
-  private buildMatrix(rows: number, columnsOf: (row: number, out: IntBuffer) => void, copy: boolean | {indices: Int32Array; data: Float64Array} = true): CsrMatrix {
+  /** Turns each row's column occurrences into weighted, sorted CSR entries (`presorted`: they come sorted). */
+  private buildMatrix(
+    rows: number,
+    columnsOf: (row: number, out: IntBuffer) => void,
+    copy: boolean | {indices: Int32Array; data: Float64Array} = true,
+    presorted = false,
+  ): CsrMatrix {
     const {method, sublinearTf, binary} = this.state
     const idf = this.idf
     // word+char: each part's entries are L2-normalized on their own (FeatureUnion of two TfidfVectorizers):
@@ -259,7 +264,7 @@ export class Vectorizer {
       columnsOf(r, cols)
       const n = cols.length
       const sorted = cols.data
-      insertionOrSort(sorted, n)
+      if (!presorted) insertionOrSort(sorted, n)
       if (nnz + n > indices.length) {
         const size = Math.max(indices.length * 2, nnz + n)
         indices = resizeInt(indices, size, 0)
@@ -300,6 +305,66 @@ export class Vectorizer {
     }
     return out
   }
+}
+
+/** Occurrences per block of rows in sortRowsByColumn: its scratch stays a few MB on any corpus. */
+const SORT_BLOCK = 1 << 20
+
+/**
+ * Writes each row's column occurrences (`parts`: -1 = not a term) in ascending order to
+ * sorted[rowStart[d], rowStart[d + 1]) without sorting row by row: per block of rows, a counting sort by
+ * column (the rows bucketed by column, then read back column by column into their rows). A block's occurrences
+ * are all read before its rows are written, and a row never lands after its own occurrences, so `sorted` may be
+ * the occurrence buffer of a single part.
+ */
+export function sortRowsByColumn(
+  parts: ReadonlyArray<{all: Int32Array; offsets: Int32Array}>,
+  rowStart: Int32Array,
+  columns: number,
+  sorted: Int32Array,
+  block = SORT_BLOCK,
+): void {
+  const n = rowStart.length - 1
+  let longest = 0
+  for (let d = 0; d < n; d++) longest = Math.max(longest, rowStart[d + 1] - rowStart[d])
+  const rowsByColumn = new Int32Array(Math.min(rowStart[n], Math.max(block, longest)))
+  const next = new Int32Array(columns + 1) // per column: its bucket's start, then (filled) its end
+  const fill = new Int32Array(n)
+  for (let first = 0; first < n; ) {
+    let end = first + 1
+    while (end < n && rowStart[end + 1] - rowStart[first] <= rowsByColumn.length) end++
+    next.fill(0)
+    for (const {all, offsets} of parts) for (let p = offsets[first]; p < offsets[end]; p++) if (all[p] >= 0) next[all[p] + 1]++
+    for (let c = 0; c < columns; c++) next[c + 1] += next[c]
+    for (const {all, offsets} of parts) {
+      for (let d = first; d < end; d++) for (let p = offsets[d]; p < offsets[d + 1]; p++) if (all[p] >= 0) rowsByColumn[next[all[p]]++] = d
+    }
+    for (let d = first; d < end; d++) fill[d] = rowStart[d]
+    for (let c = 0, p = 0; c < columns; c++) for (; p < next[c]; p++) sorted[fill[rowsByColumn[p]]++] = c
+    first = end
+  }
+}
+
+/** The vocabulary as index nodes: word n-grams, and character n-grams (each one token of its own index). */
+interface TermLookup {
+  index: NgramIndex
+  /** Node of the word index → column, -1 for prefixes that are not terms. */
+  column: Int32Array
+  chars: NgramIndex
+  charColumn: Int32Array
+}
+
+function termLookup(terms: readonly string[], wordTerms: number): TermLookup {
+  const index = new NgramIndex()
+  const nodes = index.internAll(wordTerms === terms.length ? terms : terms.slice(0, wordTerms))
+  const column = new Int32Array(index.size).fill(-1)
+  for (let col = 0; col < nodes.length; col++) column[nodes[col]!] = col
+  const chars = new NgramIndex()
+  const charNodes = new Int32Array(terms.length - wordTerms)
+  for (let col = wordTerms; col < terms.length; col++) charNodes[col - wordTerms] = chars.unigram(chars.token(terms[col]!, true), true)
+  const charColumn = new Int32Array(chars.size).fill(-1)
+  charNodes.forEach((node, i) => (charColumn[node] = wordTerms + i))
+  return {index, column, chars, charColumn}
 }
 
 /** Scales data[start, end) to unit L2 norm (an all-zero range stays as it is). */
@@ -375,13 +440,14 @@ function countPart(docs: readonly string[], kind: PartCounts['kind'], params: Fe
   let df: Int32Array = new Int32Array(1024)
   let tf: Float64Array = new Float64Array(1024)
   let stamp: Int32Array = new Int32Array(1024).fill(-1)
+  const chars = kind === 'char' ? new CharWbCounter(index, nmin, nmax) : undefined
   for (let d = 0; d < docs.length; d++) {
     const start = all.length
     // Doubling the buffer would hold twice the final occurrences at once: grow it to what the documents so far
     // predict for all of them instead.
     if (all.data.length - start < 4096 && d > 0) all = all.withCapacity(Math.ceil((start / d) * docs.length * 1.05) + 4096)
     if (kind === 'word') index.collect(docs[d], nmin, nmax, true, all)
-    else index.collectCharWb(docs[d], nmin, nmax, true, all)
+    else chars!.collect(docs[d], all)
     if (index.size > df.length) {
       const size = Math.max(index.size, df.length * 2)
       df = resizeInt(df, size, 0)
@@ -405,7 +471,7 @@ function countPart(docs: readonly string[], kind: PartCounts['kind'], params: Fe
 /** The terms kept after min_df, max_df and max_features, in text order, and the column of each index node. */
 function chooseVocabulary({kind, index, df, tf}: PartCounts, n: number, params: FeaturizeParams): {vocabulary: string[]; idf?: number[]; column: Int32Array} {
   // A character n-gram is one token of its index: a unigram node, sorted by its text.
-  const [nmin, nmax] = kind === 'word' ? [params.ngram_min, params.ngram_max] : [1, Infinity]
+  const [nmin, nmax] = kind === 'word' ? [params.ngram_min, params.ngram_max] : [1, 1]
   // As scikit-learn: a fraction is compared unrounded (df >= min_df * n); values above 1 are document counts.
   const minDocs = params.min_df >= 1 ? params.min_df : params.min_df * n
   const maxDocs = params.max_df <= 1 ? params.max_df * n : params.max_df
@@ -429,11 +495,28 @@ function chooseVocabulary({kind, index, df, tf}: PartCounts, n: number, params: 
 
 /** The `limit` most frequent terms; ties at the cut broken by the term's text, so the result is deterministic. */
 function mostFrequent(ids: number[], tf: Float64Array, limit: number, order: TextOrder): number[] {
-  const counts = Float64Array.from(ids, id => tf[id]).sort()
-  const cut = counts[counts.length - limit]
+  const cut = nthLargest(ids, tf, limit)
   const above = ids.filter(id => tf[id] > cut)
   const tied = order.sort(ids.filter(id => tf[id] === cut))
   return [...above, ...tied.slice(0, limit - above.length)]
+}
+
+/** The `limit`-th largest count of `ids` (limit ≤ ids.length): the term counts are whole, so a histogram finds it. */
+function nthLargest(ids: readonly number[], tf: Float64Array, limit: number): number {
+  let max = 0
+  for (let i = 0; i < ids.length; i++) max = Math.max(max, tf[ids[i]!])
+  if (max > 1 << 24) {
+    const counts = Float64Array.from(ids, id => tf[id]).sort()
+    return counts[counts.length - limit]
+  }
+  const histogram = new Int32Array(max + 1)
+  for (let i = 0; i < ids.length; i++) histogram[tf[ids[i]!]]++
+  let atLeast = 0
+  for (let v = max; v > 0; v--) {
+    atLeast += histogram[v]
+    if (atLeast >= limit) return v
+  }
+  return 0
 }
 
 /** Sorts n-gram nodes by their text in code-unit order (Python's sorted(), scikit-learn's vocabulary order). */
@@ -448,11 +531,12 @@ interface TextOrder {
  */
 function textOrder(index: NgramIndex, nmax: number): TextOrder {
   const tokens = index.tokenTexts()
-  const aboveSpace = tokens.every(t => {
+  const aboveSpace = nmax > 1 && tokens.every(t => {
     for (let i = 0; i < t.length; i++) if (t.charCodeAt(i) <= 0x20) return false
     return true
   })
-  if (nmax > 2 || !aboveSpace || tokens.length >= 1 << 26) {
+  // Unigrams only (character n-grams): a node's place is its token's rank, whatever its characters.
+  if (nmax > 2 || (nmax > 1 && !aboveSpace) || tokens.length >= 1 << 26) {
     return {
       sort(nodes) {
         const byText = new Map(nodes.map(id => [index.text(id), id]))
@@ -467,12 +551,19 @@ function textOrder(index: NgramIndex, nmax: number): TextOrder {
     const prefix = index.prefixOf[node]
     return prefix === -1 ? rank[index.tokenOf[node]] * 0x4000000 : rank[index.tokenOf[prefix]] * 0x4000000 + rank[index.tokenOf[node]] + 1
   }
+  // A key names its node: the tokens of its ranks, looked up in the index (a Map keyed by the keys, doubles
+  // above 2^31, hashes far slower).
+  const tokenByRank = new Int32Array(tokens.length)
+  rank.forEach((r, token) => (tokenByRank[r] = token))
+  const nodeOf = (k: number): number => {
+    const first = Math.floor(k / 0x4000000)
+    const second = k - first * 0x4000000
+    const unigram = index.unigram(tokenByRank[first], false)
+    return second === 0 ? unigram : index.extend(unigram, tokenByRank[second - 1], false)
+  }
   return {
     sort(nodes) {
-      const keys = Float64Array.from(nodes, key)
-      const byKey = new Map<number, number>()
-      nodes.forEach((id, i) => byKey.set(keys[i], id))
-      return Array.from(keys.sort(), k => byKey.get(k)!)
+      return Array.from(Float64Array.from(nodes, key).sort(), nodeOf)
     },
   }
 }

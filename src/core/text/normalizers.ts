@@ -35,6 +35,19 @@ interface WinkLemmatizer {
  */
 export function loadNormalizer(kind: TextNormalizer): WordFn | undefined {
   if (kind === 'none') return undefined
+  // One per kind and process: a pure function of the word, so every preprocessor shares its cache (repro's
+  // evaluate and the training profile find the words that preprocessing already lemmatized).
+  let fn = loaded.get(kind)
+  if (fn === undefined) {
+    fn = createNormalizer(kind)
+    loaded.set(kind, fn)
+  }
+  return fn
+}
+
+const loaded = new Map<TextNormalizer, WordFn>()
+
+function createNormalizer(kind: 'stem' | 'lemma'): WordFn {
   if (kind === 'stem') {
     const porter = require('natural/lib/natural/stemmers/porter_stemmer.js') as {stem(w: string): string}
     return memo(w => porter.stem(w))
