@@ -1,9 +1,8 @@
 import {copyFile, cp, mkdir, readFile, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 import {parse} from 'csv-parse/sync'
-import {execa} from 'execa'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {BIN, sentiops, tempProject} from '../support/cli.js'
+import {sentiops, sentiopsAsync, tempProject} from '../support/cli.js'
 import {FakeMlflowServer} from '../tracking/fake-mlflow-server.js'
 
 const SIGNALS = ['text_length', 'token_count', 'oov_rate', 'score']
@@ -204,14 +203,7 @@ describe('sentiops drift (real binary, built-in data)', () => {
       await fake.stop()
     })
 
-    // The fake answers from this process: the CLI must run asynchronously (spawnSync would block it).
-    const cli = async (args: string[]) => {
-      const r = await execa(process.execPath, [BIN, ...args], {
-        cwd: project, env: {PATH: process.env.PATH, HOME: process.env.HOME, MLFLOW_HTTP_REQUEST_MAX_RETRIES: '0', SENTIOPS_CACHE_DIR: path.join(project, 'cache')},
-        extendEnv: false, reject: false, timeout: 60_000,
-      })
-      return {code: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr)}
-    }
+    const cli = (args: string[]) => sentiopsAsync(args, {cwd: project})
 
     it('drift --model models:/remote@champion --tracking-uri URL reads the version from the server: the PSI of the bundle directory', async () => {
       const reg = await cli(['register', '--model-dir', 'models/model', '--name', 'remote', '--alias', 'champion', '--tracking-uri', fake.url])

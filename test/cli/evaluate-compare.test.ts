@@ -3,8 +3,7 @@ import {existsSync} from 'node:fs'
 import {readdir, readFile, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {execa} from 'execa'
-import {BIN, sentiops, tempProject} from '../support/cli.js'
+import {sentiops, sentiopsAsync, tempProject} from '../support/cli.js'
 import {trainModel} from '../serve/support/model.js'
 import {exactMcNemarP} from '../evaluation/mcnemar-oracle.js'
 import {FakeMlflowServer} from '../tracking/fake-mlflow-server.js'
@@ -135,14 +134,7 @@ describe('evaluate against an MLflow server (contract fake)', () => {
     await fake.stop()
   })
 
-  // The fake answers from this process: the CLI must run asynchronously (spawnSync would block it).
-  const cli = async (args: string[]) => {
-    const r = await execa(process.execPath, [BIN, ...args], {
-      cwd, env: {PATH: process.env.PATH, HOME: process.env.HOME, USER: 'eval-user', MLFLOW_TRACKING_URI: fake.url, MLFLOW_HTTP_REQUEST_MAX_RETRIES: '0', SENTIOPS_CACHE_DIR: path.join(cwd, 'cache')},
-      extendEnv: false, reject: false, timeout: 60_000,
-    })
-    return {code: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr)}
-  }
+  const cli = (args: string[]) => sentiopsAsync(args, {cwd, env: {USER: 'eval-user', MLFLOW_TRACKING_URI: fake.url}})
 
   it('resolves the version through the server and tags the evaluation run with it', async () => {
     const reg = await cli(['register', '--model-dir', good, '--name', 'remote', '--alias', 'champion'])

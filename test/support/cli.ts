@@ -1,4 +1,5 @@
 import {spawnSync} from 'node:child_process'
+import {execa} from 'execa'
 import {mkdtemp} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
@@ -22,4 +23,20 @@ export function sentiops(args: string[], opts: {cwd: string; env?: NodeJS.Proces
 
 export async function tempProject(prefix = 'sentiops-cli-'): Promise<string> {
   return mkdtemp(path.join(tmpdir(), prefix))
+}
+
+/**
+ * Runs the real binary without blocking this process: for tests whose fake server (e.g. the MLflow contract
+ * fake) answers from this process, where spawnSync would deadlock. A clean environment: PATH, HOME, a cache
+ * dir in the project, no retries against the fake, plus `env`.
+ */
+export async function sentiopsAsync(args: string[], opts: {cwd: string; env?: Record<string, string>}): Promise<CliResult> {
+  const r = await execa(process.execPath, [BIN, ...args], {
+    cwd: opts.cwd,
+    env: {PATH: process.env.PATH, HOME: process.env.HOME, MLFLOW_HTTP_REQUEST_MAX_RETRIES: '0', SENTIOPS_CACHE_DIR: path.join(opts.cwd, 'cache'), ...opts.env},
+    extendEnv: false,
+    reject: false,
+    timeout: 60_000,
+  })
+  return {code: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr)}
 }

@@ -20,7 +20,7 @@ export interface FeaturizeResult {
 export async function runFeaturize(params: Params, opts: {cwd: string; reporter: Reporter}): Promise<FeaturizeResult> {
   const started = performance.now()
   const paths = stagePaths(params, opts.cwd)
-  const {counts, labels} = await countTrainingSplit(paths.interimTrain, params)
+  const {counts, labels} = await countTrainingSplit(paths.interimTrain, params, opts.reporter)
   const {vectorizer, X} = Vectorizer.fitCounted(counts, params.featurize)
   await writeCsrFile(paths.trainMatrix, X, labels)
   await writeFileAtomic(paths.vectorizer, stableJson(vectorizer.state))
@@ -34,8 +34,18 @@ export async function runFeaturize(params: Params, opts: {cwd: string; reporter:
   }
 }
 
+/** Training texts above which character n-grams cost more memory than most machines have to spare (measured at 1M). */
+const LARGE_FOR_CHARS = 200_000
+
 /** Reads the split and counts its n-grams in a scope of their own: the texts are garbage before the matrix is built. */
-async function countTrainingSplit(file: string, params: Params): Promise<{counts: NgramCounts; labels: Int32Array}> {
+async function countTrainingSplit(file: string, params: Params, reporter: Reporter): Promise<{counts: NgramCounts; labels: Int32Array}> {
   const rows = await readSplit(file)
+  if (params.featurize.analyzer !== 'word' && rows.length >= LARGE_FOR_CHARS) {
+    reporter.warn(
+      `featurize.analyzer=${params.featurize.analyzer} on ${rows.length.toLocaleString('en-US')} texts: character n-grams multiply the matrix ` +
+        '(on 1M short texts: 4.5 GB peak and 3× the time of word n-grams, README "Performance"); ' +
+        '--set featurize.analyzer=word is the large-data setting (on short sentences about 1-2 points less accurate)',
+    )
+  }
   return {counts: countNgrams(rows.map(r => r.text), params.featurize), labels: Int32Array.from(rows, r => r.label)}
 }
