@@ -146,7 +146,7 @@ try {
   if (rows.has('skconfig')) {
     const dir = project('skconfig')
     const sets = ['preprocess.remove_stopwords=true', 'preprocess.keep_negations=false', 'preprocess.keep_words=[]', 'preprocess.normalize=none',
-      'featurize.ngram_max=1', 'featurize.max_features=5000', 'featurize.sublinear_tf=false', 'train.lr.C=1', 'train.lr.nb_scale=false'].flatMap(s => ['--set', s])
+      'preprocess.mark_negation=false', 'featurize.analyzer=word', 'featurize.ngram_max=1', 'featurize.max_features=5000', 'featurize.sublinear_tf=false', 'train.lr.C=1', 'train.lr.nb_scale=false'].flatMap(s => ['--set', s])
     timed([...sentiops, 'repro', '--force', ...sets], {cwd: dir})
     section('skconfig', "`repro --force` with sk_train.py's configuration (stop words out, no lemmas, tfidf 5k unigrams, plain LR C=1)", '≤ 1.0× sk_train.py wall', compare(reps, [
       {tool: 'sentiops repro --force --set …', argv: [...sentiops, 'repro', '--force', ...sets], cwd: dir, accuracy: metricsAccuracy(dir)},
