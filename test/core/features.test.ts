@@ -1,14 +1,14 @@
 import {execFileSync} from 'node:child_process'
 import {createHash} from 'node:crypto'
 import {existsSync, readFileSync} from 'node:fs'
-import {mkdtemp, readFile, writeFile} from 'node:fs/promises'
+import {mkdtemp, readdir, readFile, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {loadParams} from '../../src/core/config/index.js'
 import {csrFromRows, selectRows, toCsc, toDense} from '../../src/core/features/sparse.js'
 import {readCsrFile, writeCsrFile} from '../../src/core/features/store.js'
-import {ngrams, sortRowsByColumn, Vectorizer} from '../../src/core/features/vectorizer.js'
+import {countNgrams, ngrams, sortRowsByColumn, Vectorizer} from '../../src/core/features/vectorizer.js'
 import type {FeaturizeParams} from '../../src/core/config/params.js'
 
 // Word n-grams unless a test says otherwise (the character analyzers have their own tests below).
@@ -293,6 +293,25 @@ describe('character n-gram analyzers (char_wb, word+char)', () => {
 })
 
 describe('fitting', () => {
+  it('fitCounted consumes the counts (no n-gram index or occurrence buffer is held with the matrix) and builds what fitTransform builds', () => {
+    const docs = ['not good film', 'good film', 'a bad film', 'bad bad']
+    const params = {...base, method: 'tfidf' as const, analyzer: 'word+char' as const, ngram_min: 1, ngram_max: 2, char_ngram_min: 3, char_ngram_max: 4, min_df: 1, max_df: 1, max_features: 0, sublinear_tf: false, binary: false}
+    const counts = countNgrams(docs, params)
+    expect(counts.parts.map(p => p.kind)).toEqual(['word', 'char'])
+    const {vectorizer, X} = Vectorizer.fitCounted(counts, params)
+    expect(counts.parts).toEqual([])
+    const again = Vectorizer.fitTransform(docs, params)
+    expect(vectorizer.state).toEqual(again.vectorizer.state)
+    expect(toDense(X)).toEqual(toDense(again.X))
+    // The oracle: row 3 ("bad bad") has the word part {bad: 2, "bad bad": 1} and the char part of "bad" twice.
+    const col = (t: string) => vectorizer.state.vocabulary.indexOf(t)
+    const row = toDense(X)[3]
+    const idf = vectorizer.state.idf!
+    const words = [2 * idf[col('bad')], idf[col('bad bad')]]
+    expect(row[col('bad')]).toBeCloseTo(words[0] / Math.hypot(...words), 12)
+    expect(row[col('bad bad')]).toBeCloseTo(words[1] / Math.hypot(...words), 12)
+  })
+
   it('sorts the rows of the fitted matrix by column in blocks of rows, in place in the occurrence buffer (per-row sort oracle)', () => {
     let state = 3
     const next = (m: number) => (state = (state * 48271) % 2147483647) % m
@@ -344,6 +363,21 @@ describe('sparse matrices', () => {
     const back = await readCsrFile(file)
     expect(toDense(back.X)).toEqual(toDense(m))
     expect(Array.from(back.labels)).toEqual([1, 0, 1])
+  })
+
+  it('writes the documented layout byte for byte (hand-built: magic, JSON header, pad to 8, indptr, indices, data, labels) and leaves no temp file', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'sentiops-csr-'))
+    await writeCsrFile(path.join(dir, 'x.csr'), m, Int32Array.from([1, 0, 1]))
+    const head = 'SENTIOPS-CSR1\n{"rows":3,"cols":3,"nnz":3}\n' // 14 + 28 = 42 bytes: 6 zero bytes to the 8-byte grid
+    const le = (values: number[], size: 4 | 8) => {
+      const b = Buffer.alloc(values.length * size)
+      values.forEach((v, i) => (size === 4 ? b.writeInt32LE(v, i * 4) : b.writeDoubleLE(v, i * 8)))
+      return b
+    }
+    const want = Buffer.concat([Buffer.from(head), Buffer.alloc(6), le([0, 2, 2, 3], 4), le([0, 2, 1], 4), le([3, 1, 5], 8), le([1, 0, 1], 4)])
+    expect(head.length).toBe(42)
+    expect((await readFile(path.join(dir, 'x.csr'))).equals(want)).toBe(true)
+    expect(await readdir(dir)).toEqual(['x.csr'])
   })
 
   it('reads the values back whether or not they fall on an 8-byte boundary of the file', async () => {

@@ -2,7 +2,7 @@ import {createRequire} from 'node:module'
 import {describe, expect, it} from 'vitest'
 import {loadParams} from '../../src/core/config/index.js'
 import {DataError, UserError} from '../../src/core/errors.js'
-import {csrFromRows, toDense, type CsrMatrix} from '../../src/core/features/sparse.js'
+import {csrFromRows, disposableValues, toDense, type CsrMatrix} from '../../src/core/features/sparse.js'
 import {algorithmSpec, fitClassifier, loadClassifier} from '../../src/core/models/index.js'
 import {fitLogisticLbfgs} from '../../src/core/models/lr.js'
 import {fitLogisticNewton} from '../../src/core/models/newton-lr.js'
@@ -124,6 +124,25 @@ describe('logistic regression, two classes (truncated Newton)', () => {
       maxDiff = Math.max(maxDiff, Math.abs(probs[i * 2 + 1] - 1 / (1 + Math.exp(-z))))
     })
     expect(maxDiff).toBeLessThan(0.01)
+  })
+
+  it('NB-LR scales a matrix whose values were given away in place, to the same model bit for bit (hand-scaled oracle)', () => {
+    const {X, y} = sparseTextLike()
+    const lr = {...train, algorithm: 'lr' as const, lr: {...train.lr, nb_scale: true}}
+    const copied = fitClassifier(X, y, 2, lr, ctx).toJSON()
+    expect(Array.from(X.data)).toEqual(Array.from(sparseTextLike().X.data)) // not given away: left as it was
+    // NB ratios by hand: r_j = ln((p_j/Σp) / (q_j/Σq)), p = α + Σ of column j over class 1, q the same over class 0.
+    const p = new Array<number>(X.cols).fill(1)
+    const q = new Array<number>(X.cols).fill(1)
+    toDense(X).forEach((row, i) => row.forEach((v, j) => ((y[i] === 1 ? p : q)[j] += v)))
+    const sp = p.reduce((a, b) => a + b)
+    const sq = q.reduce((a, b) => a + b)
+    const scaled = Array.from(X.data, (v, k) => v * Math.log(p[X.indices[k]] / sp / (q[X.indices[k]] / sq)))
+    disposableValues.add(X.data)
+    const inPlace = fitClassifier(X, y, 2, lr, ctx).toJSON()
+    expect(inPlace).toEqual(copied)
+    Array.from(X.data).forEach((v, k) => expect(v).toBeCloseTo(scaled[k], 12))
+    expect(disposableValues.has(X.data)).toBe(false)
   })
 
   it('reports the Newton and CG step counts and stops on the gradient test', () => {

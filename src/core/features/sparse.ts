@@ -10,6 +10,12 @@ export interface CsrMatrix {
   readonly data: Float64Array
 }
 
+/**
+ * Value arrays of matrices that their owner reads no more after the fit it passes them to: a learner may
+ * overwrite them (lr's NB scaling then scales in place instead of holding a scaled copy as big as the values).
+ */
+export const disposableValues = new WeakSet<Float64Array>()
+
 /** Builds a CSR matrix from per-row maps of column → value (columns are sorted here). */
 export function csrFromRows(rows: ReadonlyArray<ReadonlyMap<number, number>>, cols: number): CsrMatrix {
   let nnz = 0

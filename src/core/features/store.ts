@@ -13,7 +13,8 @@ const MAGIC = 'SENTIOPS-CSR1\n'
 export async function writeCsrFile(file: string, X: CsrMatrix, labels: Int32Array): Promise<void> {
   const header = Buffer.from(JSON.stringify({rows: X.rows, cols: X.cols, nnz: X.indices.length}) + '\n')
   const parts = [Buffer.from(MAGIC), header, pad(MAGIC.length + header.length), bytes(X.indptr), bytes(X.indices), bytes(X.data), bytes(labels)]
-  await writeFileAtomic(file, Buffer.concat(parts))
+  // The parts are written one after the other: joining them would hold a second copy of the matrix at the peak.
+  await writeFileAtomic(file, parts)
 }
 
 /** Bytes of the magic line and the JSON header read first; a header is a few dozen. */

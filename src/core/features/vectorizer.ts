@@ -72,8 +72,8 @@ export class Vectorizer {
    * caller that drops them after countNgrams() frees their memory before the matrix is built.
    */
   static fitCounted(counts: NgramCounts, params: FeaturizeParams): {vectorizer: Vectorizer; X: CsrMatrix} {
-    const {n, parts} = counts
-    const chosen = parts.map(part => chooseVocabulary(part, n, params))
+    const {n} = counts
+    const chosen = counts.parts.map(part => chooseVocabulary(part, n, params))
     const analyzer = params.analyzer
     const state: VectorizerState = {
       method: params.method,
@@ -88,35 +88,9 @@ export class Vectorizer {
       idf: params.method === 'tfidf' ? chosen.flatMap(c => c.idf!) : undefined,
     }
     const vectorizer = new Vectorizer(state, true)
-    // Occurrences become columns in place (-1: not a term), counted per row.
     const rowStart = new Int32Array(n + 1)
-    let offset = 0
-    const columns = parts.map((part, i) => {
-      const all = part.occurrences.data
-      part.occurrences = new IntBuffer(0)
-      const column = chosen[i]!.column
-      const offsets = part.offsets
-      for (let d = 0; d < n; d++) {
-        let kept = 0
-        for (let p = offsets[d]; p < offsets[d + 1]; p++) {
-          const c = column[all[p]]
-          if (c < 0) all[p] = -1
-          else {
-            all[p] = c + offset
-            kept++
-          }
-        }
-        rowStart[d + 1] += kept
-      }
-      offset += chosen[i]!.vocabulary.length
-      return {all, offsets}
-    })
-    for (let d = 0; d < n; d++) rowStart[d + 1] += rowStart[d]
+    const sorted = sortedColumns(counts, chosen, rowStart, state.vocabulary.length)
     const kept = rowStart[n]
-    // One part: its occurrence buffer (at least `kept` long) receives the sorted rows, which become the matrix's
-    // indices in place: a row's entries never outnumber its occurrences and are written after they were read.
-    const sorted = columns.length === 1 ? columns[0]!.all : new Int32Array(kept)
-    sortRowsByColumn(columns, rowStart, state.vocabulary.length, sorted)
     const X = vectorizer.buildMatrix(
       n,
       (d, out) => out.pushRange(sorted, rowStart[d], rowStart[d + 1]),
@@ -305,6 +279,44 @@ export class Vectorizer {
     }
     return out
   }
+}
+
+/**
+ * The matrix's column indices, row after row in ascending order (rowStart receives each row's start). The counts
+ * are consumed: their occurrence buffers become columns in place (-1: not a term), and the counts are emptied so
+ * that the n-gram indexes and the occurrence buffers are garbage before the caller allocates the matrix's values.
+ */
+function sortedColumns(counts: NgramCounts, chosen: ReadonlyArray<{vocabulary: string[]; column: Int32Array}>, rowStart: Int32Array, columns: number): Int32Array {
+  const n = counts.n
+  const parts = counts.parts
+  counts.parts = []
+  let offset = 0
+  const occurrences = parts.map((part, i) => {
+    const all = part.occurrences.data
+    part.occurrences = new IntBuffer(0)
+    const column = chosen[i]!.column
+    const offsets = part.offsets
+    for (let d = 0; d < n; d++) {
+      let kept = 0
+      for (let p = offsets[d]; p < offsets[d + 1]; p++) {
+        const c = column[all[p]]
+        if (c < 0) all[p] = -1
+        else {
+          all[p] = c + offset
+          kept++
+        }
+      }
+      rowStart[d + 1] += kept
+    }
+    offset += chosen[i]!.vocabulary.length
+    return {all, offsets}
+  })
+  for (let d = 0; d < n; d++) rowStart[d + 1] += rowStart[d]
+  // One part: its occurrence buffer (at least as long as the entries) receives the sorted rows, which become the
+  // matrix's indices in place: a row's entries never outnumber its occurrences and are written after they were read.
+  const sorted = occurrences.length === 1 ? occurrences[0]!.all : new Int32Array(rowStart[n])
+  sortRowsByColumn(occurrences, rowStart, columns, sorted)
+  return sorted
 }
 
 /** Occurrences per block of rows in sortRowsByColumn: its scratch stays a few MB on any corpus. */

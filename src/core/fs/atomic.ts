@@ -102,10 +102,14 @@ export async function discardPath(p: string, target = p): Promise<void> {
   await rm(trash, {recursive: true, force: true})
 }
 
-async function writeSynced(file: string, data: string | Uint8Array): Promise<void> {
+/** Bytes to write: a string, a buffer, or buffers written one after the other (no joined copy in memory). */
+export type FileData = string | Uint8Array | readonly Uint8Array[]
+
+async function writeSynced(file: string, data: FileData): Promise<void> {
   const fh = await open(file, 'w')
   try {
-    await fh.writeFile(data)
+    if (typeof data === 'string' || data instanceof Uint8Array) await fh.writeFile(data)
+    else for (const part of data) await fh.writeFile(part)
     await fh.sync()
   } finally {
     await fh.close()
@@ -113,7 +117,7 @@ async function writeSynced(file: string, data: string | Uint8Array): Promise<voi
 }
 
 /** Writes a file through a temp sibling + fsync + rename, so readers never see half a file. */
-export async function writeFileAtomic(target: string, data: string | Uint8Array): Promise<void> {
+export async function writeFileAtomic(target: string, data: FileData): Promise<void> {
   await mkdir(path.dirname(target), {recursive: true})
   const tmp = siblingPath(target, 'tmp')
   try {

@@ -1,6 +1,6 @@
 import type {LrParams} from '../config/params.js'
 import {ConfigError} from '../errors.js'
-import type {CsrMatrix} from '../features/sparse.js'
+import {type CsrMatrix, disposableValues} from '../features/sparse.js'
 import type {Reporter} from '../reporter.js'
 import type {AlgorithmSpec, Classifier, SerializedClassifier} from './classifier.js'
 import {checkTrainingData, sigmoid, softmaxRows, toNumbers} from './guards.js'
@@ -104,10 +104,12 @@ function logCountRatios(X: CsrMatrix, y: Int32Array, alpha: number): Float64Arra
   return Float64Array.from(p, (pj, j) => Math.log(pj / sp / (q[j] / sq)))
 }
 
+/** X with column j times scale[j]; in place when the caller gave X's values away (disposableValues). */
 function scaleColumns(X: CsrMatrix, scale: Float64Array): CsrMatrix {
-  const data = new Float64Array(X.data.length)
+  const inPlace = disposableValues.delete(X.data)
+  const data = inPlace ? X.data : new Float64Array(X.data.length)
   for (let k = 0; k < data.length; k++) data[k] = X.data[k] * scale[X.indices[k]]
-  return {...X, data}
+  return inPlace ? X : {...X, data}
 }
 
 export function normalize(imp: Float64Array): Float64Array {

@@ -43,7 +43,7 @@ async function countTrainingSplit(file: string, params: Params, reporter: Report
   if (params.featurize.analyzer !== 'word' && rows.length >= LARGE_FOR_CHARS) {
     reporter.warn(
       `featurize.analyzer=${params.featurize.analyzer} on ${rows.length.toLocaleString('en-US')} texts: character n-grams multiply the matrix ` +
-        '(on 1M short texts: 4.5 GB peak and 3× the time of word n-grams, README "Performance"); ' +
+        '(on 1M short texts: 2.1 GB peak and 2.5× the time of word n-grams, README "Performance"); ' +
         '--set featurize.analyzer=word is the large-data setting (on short sentences about 1-2 points less accurate)',
     )
   }
