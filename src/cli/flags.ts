@@ -8,6 +8,14 @@ export const setFlag = Flags.string({
   default: [],
 })
 
+/** `--model`: one spelling of what every model-taking command accepts (one URI parser resolves them all). */
+export function modelFlag(defaultFrom: string) {
+  return Flags.string({
+    description: `bundle directory or models:/name@alias, models:/name/Stage, models:/name/3, runs:/id/model (default: ${defaultFrom})`,
+    env: 'SENTIOPS_MODEL',
+  })
+}
+
 /** Turns defined flag values into `key=value` overrides for loadParams. */
 export function overridesFrom(mapping: Record<string, unknown>): string[] {
   const out: string[] = []

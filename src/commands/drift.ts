@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand, EXIT_CODE_HELP} from '../cli/base-command.js'
-import {fmt, setFlag} from '../cli/flags.js'
+import {fmt, setFlag, modelFlag} from '../cli/flags.js'
 import {EXIT_CODES} from '../core/errors.js'
 import {runDrift, type DriftReport} from '../core/monitor/drift.js'
 import {SIGNAL_NAMES} from '../core/monitor/profile.js'
@@ -21,7 +21,7 @@ ${EXIT_CODE_HELP}`
     '<%= config.bin %> <%= command.id %> --data tweets.csv --set ingest.text_column=tweet --set monitor.psi_threshold=0.25',
   ]
   static override flags = {
-    model: Flags.string({description: 'bundle directory or models:/name@alias, models:/name/Stage, models:/name/3, runs:/id/model (default: train.model_dir)', env: 'SENTIOPS_MODEL'}),
+    model: modelFlag('train.model_dir'),
     data: Flags.string({description: 'texts to check: a file (CSV/TSV/JSON/JSONL), glob, URL or s3:// URI, read like ingest.source; labels optional', required: true}),
     'tracking-uri': Flags.string({description: 'tracking store models:/ URIs resolve through (default: MLFLOW_TRACKING_URI, else ./mlruns)'}),
     set: setFlag,

@@ -1,5 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand, EXIT_CODE_HELP} from '../cli/base-command.js'
+import {modelFlag} from '../cli/flags.js'
 import {UsageError} from '../core/errors.js'
 import {openModel} from '../core/model-source.js'
 
@@ -23,7 +24,7 @@ ${EXIT_CODE_HELP}`
     text: Args.string({description: 'the text to explain', required: true}),
   }
   static override flags = {
-    model: Flags.string({description: 'bundle directory or models:/name@alias, models:/name/Stage, models:/name/3 (default: train.model_dir)', env: 'SENTIOPS_MODEL'}),
+    model: modelFlag('train.model_dir'),
     'top-k': Flags.integer({description: 'tokens to list on each side', default: 10, min: 1, max: MAX_TOP_K}),
   }
 

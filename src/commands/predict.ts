@@ -1,6 +1,7 @@
 import {createWriteStream} from 'node:fs'
 import {Flags} from '@oclif/core'
 import {BaseCommand, EXIT_CODE_HELP} from '../cli/base-command.js'
+import {modelFlag} from '../cli/flags.js'
 import {UsageError} from '../core/errors.js'
 import {type Bundle, loadBundle} from '../core/bundle/index.js'
 import {type ModelSource, openModel, resolveModelSource} from '../core/model-source.js'
@@ -21,7 +22,7 @@ ${EXIT_CODE_HELP}`
     'cat reviews.jsonl | <%= config.bin %> <%= command.id %> --input - --format jsonl',
   ]
   static override flags = {
-    model: Flags.string({description: 'bundle directory or models:/name@alias, models:/name/Stage, models:/name/3, runs:/id/model (default: train.model_dir)', env: 'SENTIOPS_MODEL'}),
+    model: modelFlag('train.model_dir'),
     text: Flags.string({description: 'a text to classify (repeatable)', multiple: true, exclusive: ['input']}),
     input: Flags.string({description: 'file of texts, or - for stdin'}),
     output: Flags.string({description: 'where to write JSON lines (file or -)', default: '-'}),

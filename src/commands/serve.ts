@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand, EXIT_CODE_HELP} from '../cli/base-command.js'
-import {overridesFrom, setFlag} from '../cli/flags.js'
+import {overridesFrom, setFlag, modelFlag} from '../cli/flags.js'
 import {UsageError} from '../core/errors.js'
 
 /** A bare `--watch` (no seconds after it) polls at serve.watch_interval, or this when that is 0. */
@@ -40,7 +40,7 @@ ${EXIT_CODE_HELP}`
   // stdout carries the JSON log stream; a --json envelope would come only after shutdown.
   static override enableJsonFlag = false
   static override flags = {
-    model: Flags.string({description: 'bundle directory or models:/name@alias, models:/name/Stage, models:/name/3 (serve.model)', env: 'SENTIOPS_MODEL'}),
+    model: modelFlag('serve.model'),
     port: Flags.integer({description: 'TCP port, 0 for any free one (serve.port)', env: 'PORT', min: 0, max: 65_535}),
     host: Flags.string({description: 'address to bind, e.g. 127.0.0.1 or 0.0.0.0 (serve.host)', env: 'HOST'}),
     watch: Flags.string({
